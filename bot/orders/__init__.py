@@ -1,0 +1,1 @@
+"""The order system the bot looks orders up in, behind a small interface."""

@@ -1,0 +1,1 @@
+"""The FastAPI gateway: customer sessions, bot/human routing, agent and admin APIs."""

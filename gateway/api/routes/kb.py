@@ -1,0 +1,50 @@
+"""KB search (the bot's own decision) and import (admins)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query, UploadFile, status
+
+from gateway.deps import CurrentAdmin
+from gateway.schemas import KBImportOut, KBSearchOut
+from kb_index.entries import KBFormatError, parse_kb_file
+from kb_index.service import get_store, lookup
+from kefu import messages
+
+router = APIRouter(prefix="/kb", tags=["knowledge base"])
+
+MAX_UPLOAD_MB = 20
+
+
+@router.get("/search", response_model=KBSearchOut)
+async def search(q: str = Query(max_length=2000), k: int = Query(5, ge=1, le=50)) -> dict:
+    if not q.strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, messages.QUERY_EMPTY)
+    result = await asyncio.to_thread(lookup, q, k)
+    return {
+        "miss": result.miss,
+        "outcome": result.outcome,
+        "hits": [
+            {"id": h.entry.id, "question": h.entry.question, "answer": h.entry.answer, "score": h.score}
+            for h in result.hits[:k]
+        ],
+    }
+
+
+@router.post("/import", response_model=KBImportOut)
+async def import_kb(
+    file: UploadFile, admin: CurrentAdmin, mode: Literal["merge", "replace"] = "merge"
+) -> dict:
+    data = await file.read(MAX_UPLOAD_MB * 1024 * 1024 + 1)
+    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                            messages.KB_FILE_TOO_LARGE.format(limit_mb=MAX_UPLOAD_MB))
+    try:
+        entries = parse_kb_file(file.filename or "", data)
+    except KBFormatError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+    store = get_store()
+    total = await asyncio.to_thread(store.replace if mode == "replace" else store.merge, entries)
+    return {"entries": total}

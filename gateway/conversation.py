@@ -1,0 +1,151 @@
+"""One customer turn: store it, route it to its owner (bot or people), store the replies.
+
+The gateway, not the bot, decides who answers: while a session is queued or held by an
+agent its messages never reach Rasa, on every channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.live import AGENTS_TOPIC, LiveHub, session_topic
+from gateway.models import ChatMessage, ChatSession
+from gateway.rasa_client import BotReply, BotUnavailable, RasaClient
+from handoff.models import WorkOrder
+from handoff.work_orders import open_work_order
+from kefu import messages
+from kefu.settings import Settings
+
+NOTE_KEY = "kefu"
+
+
+@dataclass
+class TurnResult:
+    state: str
+    replies: list[ChatMessage] = field(default_factory=list)
+    work_order_id: str | None = None
+
+
+@dataclass
+class Conversation:
+    db: AsyncSession
+    rasa: RasaClient
+    hub: LiveHub
+    settings: Settings
+
+    async def add_message(self, chat: ChatSession, sender: str, text: str, **fields: Any) -> ChatMessage:
+        # The counter is bumped in the database so concurrent writers never share a seq.
+        seq = (
+            await self.db.execute(
+                update(ChatSession)
+                .where(ChatSession.id == chat.id)
+                .values(last_seq=ChatSession.last_seq + 1)
+                .returning(ChatSession.last_seq)
+            )
+        ).scalar_one()
+        message = ChatMessage(session_id=chat.id, seq=seq, sender=sender, text=text, **fields)
+        self.db.add(message)
+        await self.db.flush()
+        return message
+
+    async def customer_turn(self, chat: ChatSession, text: str) -> TurnResult:
+        question = await self.add_message(chat, "customer", text)
+        # Stored before anything that can fail: a message once accepted is never lost.
+        await self.db.commit()
+        self.publish(chat, question)
+        if chat.state != "bot":
+            return TurnResult(chat.state, work_order_id=await self.open_order_id(chat))
+        try:
+            reply = await self.rasa.send(chat.rasa_sender_id, text, {"channel": chat.channel})
+            if not any(_visible(m) for m in reply.messages):
+                raise BotUnavailable("no reply from the bot")
+        except BotUnavailable:
+            return await self.hand_off(chat, "bot_unavailable", None, notice=messages.BOT_UNAVAILABLE)
+        question.intent, question.confidence = reply.intent, reply.confidence
+        return await self.apply_bot_reply(chat, question, reply)
+
+    async def apply_bot_reply(self, chat: ChatSession, question: ChatMessage, reply: BotReply) -> TurnResult:
+        replies: list[ChatMessage] = []
+        handoff: dict[str, Any] | None = None
+        for item in reply.messages:
+            note = (item.get("custom") or {}).get(NOTE_KEY)
+            if note is None and _visible(item):
+                replies.append(
+                    await self.add_message(chat, "bot", item["text"], buttons=_buttons(item) or None)
+                )
+            elif note is not None:
+                handoff = note.get("handoff") or handoff
+                _attach_note(note, question, replies)
+        if handoff:
+            result = await self.hand_off(chat, handoff["reason"], handoff.get("rating"))
+            result.replies[:0] = replies
+            return result
+        await self.db.commit()
+        for message in replies:
+            self.publish(chat, message)
+        return TurnResult(chat.state, replies)
+
+    async def hand_off(
+        self, chat: ChatSession, reason: str, rating: int | None, notice: str | None = None
+    ) -> TurnResult:
+        """Queue the session for a person with a pre-filled work order, exactly once."""
+        replies = [await self.add_message(chat, "system", notice)] if notice else []
+        order = await open_work_order(self.db, chat, reason, rating, self.settings)
+        chat.state = "queued"
+        replies.append(
+            await self.add_message(
+                chat, "system",
+                messages.QUEUED.format(work_order_id=order.id, minutes=self.settings.first_response_minutes),
+            )
+        )
+        await self.db.commit()
+        for message in replies:
+            self.publish(chat, message)
+        self.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "urgency": order.urgency,
+                                        "reason": order.reason, "department": order.department})
+        return TurnResult(chat.state, replies, order.id)
+
+    async def open_order_id(self, chat: ChatSession) -> str | None:
+        return await self.db.scalar(
+            select(WorkOrder.id)
+            .where(WorkOrder.session_id == chat.id, WorkOrder.status != "closed")
+            .order_by(WorkOrder.created_at.desc())
+        )
+
+    def publish(self, chat: ChatSession, message: ChatMessage) -> None:
+        self.hub.publish(session_topic(chat.id), message_payload(message))
+
+
+def _visible(item: dict[str, Any]) -> bool:
+    return bool(item.get("text"))
+
+
+def _buttons(item: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"title": b["title"], "payload": b["payload"]} for b in item.get("buttons") or []]
+
+
+def _attach_note(note: dict[str, Any], question: ChatMessage, replies: list[ChatMessage]) -> None:
+    """KB entry and score go on the bot answer; the outcome also on the question it answers."""
+    if "outcome" in note:
+        question.outcome = note["outcome"]
+        if replies:
+            answer = replies[-1]
+            answer.outcome = note["outcome"]
+            answer.kb_id = note.get("kb_id") or ",".join(note.get("kb_ids") or []) or None
+            answer.score = note.get("score")
+
+
+def message_payload(message: ChatMessage) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+    }
+    if message.buttons:
+        payload["buttons"] = message.buttons
+    return payload

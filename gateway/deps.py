@@ -1,0 +1,90 @@
+"""FastAPI dependencies: database session, settings, the caller's identity."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from gateway.conversation import Conversation
+from gateway.models import ChatSession
+from gateway.security import decode_access_token, token_matches
+from kefu import messages
+from kefu.settings import Settings, get_settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_db(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
+    async with connection.app.state.session_factory() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+
+
+def get_conversation(request: Request, db: DbSession, settings: SettingsDep) -> Conversation:
+    return Conversation(db=db, rasa=request.app.state.rasa, hub=request.app.state.hub, settings=settings)
+
+
+ConversationDep = Annotated[Conversation, Depends(get_conversation)]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+async def load_customer_session(db: AsyncSession, session_id: str, token: str | None) -> ChatSession:
+    chat = await db.get(ChatSession, session_id)
+    if chat is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.SESSION_NOT_FOUND)
+    if not token or not token_matches(token, chat.token_hash):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, messages.TOKEN_INVALID)
+    return chat
+
+
+async def customer_session(
+    session_id: str, db: DbSession, authorization: Annotated[str | None, Header()] = None
+) -> ChatSession:
+    return await load_customer_session(db, session_id, bearer_token(authorization))
+
+
+CustomerSession = Annotated[ChatSession, Depends(customer_session)]
+
+
+@dataclass(frozen=True)
+class Staff:
+    username: str
+    role: str
+
+
+async def current_staff(
+    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Staff:
+    claims = decode_access_token(token, settings) if token else None
+    if not claims:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return Staff(username=claims["sub"], role=claims["role"])
+
+
+CurrentStaff = Annotated[Staff, Depends(current_staff)]
+
+
+async def current_admin(staff: CurrentStaff) -> Staff:
+    if staff.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, messages.FORBIDDEN)
+    return staff
+
+
+CurrentAdmin = Annotated[Staff, Depends(current_admin)]

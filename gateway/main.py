@@ -1,0 +1,66 @@
+"""The FastAPI application: wiring, start-up and the health check."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from gateway.accounts import bootstrap_accounts
+from gateway.api import api_router
+from gateway.errors import install_error_handlers
+from gateway.live import LiveHub
+from gateway.rasa_client import RasaClient
+from kb_index.service import get_store
+from kefu.db import create_schema, make_engine, session_factory
+from kefu.settings import get_settings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    await create_schema(engine)
+    app.state.session_factory = session_factory(engine)
+    async with app.state.session_factory() as db:
+        await bootstrap_accounts(db, settings)
+    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    app.state.hub = LiveHub()
+    await asyncio.to_thread(get_store().current)
+    yield
+    await app.state.rasa.close()
+    await engine.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Kefu 客服", version="1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> JSONResponse:
+        """200 only once Rasa (with a model), the action server and the KB index all answer."""
+        settings = get_settings()
+        async with httpx.AsyncClient(timeout=2) as client:
+            try:
+                actions_ok = (await client.get(f"{settings.actions_url}/health")).status_code == 200
+            except httpx.HTTPError:
+                actions_ok = False
+        checks = {
+            "rasa": await app.state.rasa.ready(),
+            "actions": actions_ok,
+            "kb": get_store().exists(),
+        }
+        healthy = all(checks.values())
+        return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
+                            status_code=200 if healthy else 503)
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,110 @@
+"""Request and response bodies of the v1 HTTP contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kefu import messages
+from kefu.settings import get_settings
+
+SessionState = Literal["bot", "queued", "agent", "closed"]
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=128)
+    name: str | None = Field(None, max_length=128)
+    phone: str | None = Field(None, max_length=32)
+
+
+class SessionCreate(BaseModel):
+    channel: Literal["web", "miniprogram", "app"]
+    customer: CustomerIn
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    seq: int
+    sender: Literal["customer", "bot", "agent", "system"]
+    text: str
+    buttons: list[Button] | None = None
+    created_at: datetime
+
+
+class SessionCreated(BaseModel):
+    session_id: str
+    token: str
+    state: SessionState
+    messages: list[MessageOut]
+
+
+class TextIn(BaseModel):
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def text_fits(cls, text: str) -> str:
+        text = text.strip()
+        if not text:
+            raise ValueError(messages.TEXT_EMPTY)
+        limit = get_settings().max_message_chars
+        if len(text) > limit:
+            raise ValueError(messages.TEXT_TOO_LONG.format(limit=limit))
+        return text
+
+
+class TurnOut(BaseModel):
+    state: SessionState
+    messages: list[MessageOut]
+    work_order_id: str | None = None
+
+
+class MessagesOut(BaseModel):
+    state: SessionState
+    messages: list[MessageOut]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class WorkOrderSummary(BaseModel):
+    id: str
+    status: str
+    reason: str
+    urgency: str
+    category: str
+    department: str
+    created_at: datetime
+    first_response_due: datetime
+    resolve_due: datetime
+    assigned_to: str | None
+
+
+class KBHit(BaseModel):
+    id: str
+    question: str
+    answer: str
+    score: float
+
+
+class KBSearchOut(BaseModel):
+    miss: bool
+    outcome: str
+    hits: list[KBHit]
+
+
+class KBImportOut(BaseModel):
+    entries: int
+
+
+WorkOrderOut = dict[str, Any]

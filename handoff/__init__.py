@@ -1,0 +1,1 @@
+"""Human handoff: work orders, their numbering, urgency and SLA rules."""

@@ -1,0 +1,117 @@
+"""Opening a work order from a conversation, so the agent never asks the customer again."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.models import ChatMessage, ChatSession
+from handoff.models import WorkOrder
+from handoff.numbering import next_work_order_id
+from handoff.rules import URGENCY_ORDER, classify_urgency, key_facts, sla_deadlines
+from kefu.db import utcnow
+from kefu.settings import Settings
+
+QUESTION_OUTCOMES = ("hit", "miss", "clarify")
+
+
+async def session_messages(db: AsyncSession, session_id: str) -> list[ChatMessage]:
+    rows = await db.scalars(
+        select(ChatMessage).where(ChatMessage.session_id == session_id).order_by(ChatMessage.seq)
+    )
+    return list(rows)
+
+
+def problem_intent(messages: list[ChatMessage], settings: Settings) -> str | None:
+    """The latest business intent the customer raised (greetings and ratings do not count)."""
+    for message in reversed(messages):
+        if message.sender == "customer" and message.intent in settings.routes:
+            return message.intent
+    return None
+
+
+def first_question(messages: list[ChatMessage]) -> str | None:
+    """The first customer message the bot treated as a question."""
+    asked = [m for m in messages if m.sender == "customer"]
+    for message in asked:
+        if message.outcome in QUESTION_OUTCOMES:
+            return message.text
+    return asked[0].text if asked else None
+
+
+async def open_work_order(
+    db: AsyncSession, chat: ChatSession, reason: str, rating: int | None, settings: Settings
+) -> WorkOrder:
+    messages = await session_messages(db, chat.id)
+    customer_texts = [m.text for m in messages if m.sender == "customer"]
+    intent = problem_intent(messages, settings)
+    route = settings.route_for(intent)
+    urgency = classify_urgency(customer_texts, settings)
+    if intent == "complaint":
+        urgency = max(urgency, "urgent", key=URGENCY_ORDER.index)
+    now = utcnow()
+    first_response_due, resolve_due = sla_deadlines(now, urgency, settings)
+    order = WorkOrder(
+        id=await next_work_order_id(db, now.astimezone(ZoneInfo(settings.timezone))),
+        session_id=chat.id,
+        status="queued",
+        reason=reason,
+        urgency=urgency,
+        intent=intent,
+        category=route.category,
+        department=route.department,
+        customer={
+            "id": chat.customer_id,
+            "name": chat.customer_name,
+            "contact": chat.customer_phone_masked,
+            "channel": chat.channel,
+            "membership_level": None,
+            "verified": False,
+        },
+        summary={"first_question": first_question(messages), **key_facts(customer_texts)},
+        rating=rating,
+        created_at=now,
+        first_response_due=first_response_due,
+        resolve_due=resolve_due,
+    )
+    db.add(order)
+    return order
+
+
+def transcript_entry(message: ChatMessage) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "created_at": message.created_at,
+    }
+    if message.sender == "customer":
+        entry.update(intent=message.intent, confidence=message.confidence)
+    elif message.sender == "bot" and (message.kb_id or message.outcome):
+        entry.update(kb_id=message.kb_id, score=message.score, outcome=message.outcome)
+    return entry
+
+
+def work_order_view(order: WorkOrder, messages: list[ChatMessage]) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "status": order.status,
+        "reason": order.reason,
+        "urgency": order.urgency,
+        "intent": order.intent,
+        "category": order.category,
+        "department": order.department,
+        "customer": order.customer,
+        "summary": order.summary,
+        "rating": order.rating,
+        "transcript": [transcript_entry(message) for message in messages],
+        "sla": {"first_response_due": order.first_response_due, "resolve_due": order.resolve_due},
+        "session_id": order.session_id,
+        "assigned_to": order.assigned_to,
+        "created_at": order.created_at,
+    }
+
+

@@ -1,0 +1,1 @@
+"""Knowledge base: entries, encoders, the hybrid FAISS + BM25 index and its store."""

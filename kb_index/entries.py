@@ -1,0 +1,100 @@
+"""KB entries and the JSONL / CSV import formats of DESIGN.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from kefu import messages
+
+REQUIRED_FIELDS = ("id", "question", "answer")
+
+
+class KBFormatError(ValueError):
+    """The uploaded file is not a valid KB; the message is shown to the uploader."""
+
+
+@dataclass(frozen=True)
+class KBEntry:
+    id: str
+    question: str
+    answer: str
+    category: str = ""
+    similar: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """Every phrasing that points at this entry, the main question first."""
+        return (self.question, *self.similar)
+
+    def to_json(self) -> str:
+        record = asdict(self)
+        record["similar"] = list(self.similar)
+        return json.dumps(record, ensure_ascii=False)
+
+
+def _entry_from_record(record: dict, where: str) -> KBEntry:
+    if not isinstance(record, dict):
+        raise KBFormatError(messages.KB_NOT_OBJECT.format(where=where))
+    missing = [name for name in REQUIRED_FIELDS if not str(record.get(name) or "").strip()]
+    if missing:
+        raise KBFormatError(messages.KB_MISSING_FIELDS.format(where=where, fields=", ".join(missing)))
+    similar = record.get("similar") or []
+    if isinstance(similar, str):
+        similar = similar.split("|")
+    if not isinstance(similar, list):
+        raise KBFormatError(messages.KB_BAD_SIMILAR.format(where=where))
+    return KBEntry(
+        id=str(record["id"]).strip(),
+        question=str(record["question"]).strip(),
+        answer=str(record["answer"]).strip(),
+        category=str(record.get("category") or "").strip(),
+        similar=tuple(s.strip() for s in map(str, similar) if s.strip()),
+    )
+
+
+def parse_jsonl(text: str) -> list[KBEntry]:
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise KBFormatError(messages.KB_BAD_JSON.format(where=f"第{number}行", error=error.msg)) from error
+        entries.append(_entry_from_record(record, f"第{number}行"))
+    return entries
+
+
+def parse_csv(text: str) -> list[KBEntry]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not set(REQUIRED_FIELDS) <= set(reader.fieldnames):
+        raise KBFormatError(messages.KB_BAD_CSV_HEADER)
+    # Data rows start on line 2, after the header.
+    return [_entry_from_record(row, f"第{number}行") for number, row in enumerate(reader, start=2)]
+
+
+def parse_kb_file(filename: str, data: bytes) -> list[KBEntry]:
+    """Parse an uploaded KB file, JSONL or CSV by name or content; entries unique by id."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise KBFormatError(messages.KB_NOT_UTF8) from error
+    looks_like_csv = filename.lower().endswith(".csv") or not text.lstrip().startswith("{")
+    entries = parse_csv(text) if looks_like_csv else parse_jsonl(text)
+    if not entries:
+        raise KBFormatError(messages.KB_EMPTY)
+    return list(unique_by_id(entries))
+
+
+def unique_by_id(entries: Iterable[KBEntry]) -> Iterable[KBEntry]:
+    """The last entry with an id wins, as in a merge import."""
+    return {entry.id: entry for entry in entries}.values()
+
+
+def load_jsonl_file(path: str) -> list[KBEntry]:
+    with open(path, encoding="utf-8") as handle:
+        return parse_jsonl(handle.read())

@@ -1,0 +1,29 @@
+"""The process-wide KB store configured from settings, as the bot and the gateway use it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from kb_index.decision import Lookup
+from kb_index.encoders import get_encoder
+from kb_index.store import KBStore
+from kefu.settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def get_store() -> KBStore:
+    settings = get_settings()
+    return KBStore(settings.kb_dir, get_encoder(settings.encoder))
+
+
+def lookup(query: str, k: int = 5) -> Lookup:
+    """Search the live KB and take the same answer / clarify / miss decision everywhere."""
+    settings = get_settings()
+    return get_store().lookup(
+        query,
+        threshold=settings.kb_answer_threshold,
+        margin=settings.kb_clarify_margin,
+        k=k,
+        candidates=settings.kb_candidates,
+        dense_weight=settings.kb_dense_weight,
+    )

@@ -1,0 +1,114 @@
+"""The KB on disk: immutable generations and an atomically swapped ``CURRENT`` pointer.
+
+The gateway writes (imports), the action server and the gateway read. A reader checks
+the pointer before each search and loads a new generation when it changed, so an import
+reaches the bot without a restart and nobody ever sees half an index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kb_index.decision import Lookup, decide
+from kb_index.encoders import Encoder
+from kb_index.entries import KBEntry, load_jsonl_file, unique_by_id
+from kb_index.index import KBIndex
+
+POINTER = "CURRENT"
+KEEP_GENERATIONS = 3
+
+
+class KBStore:
+    def __init__(self, root: Path, encoder: Encoder) -> None:
+        self.root = root
+        self.encoder = encoder
+        self._loaded: tuple[str, KBIndex] | None = None
+        self._load_lock = threading.Lock()
+
+    # Reading
+
+    def _pointer(self) -> str | None:
+        try:
+            return (self.root / POINTER).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def exists(self) -> bool:
+        return self._pointer() is not None
+
+    def current(self) -> KBIndex:
+        """The live index, reloaded when another process swapped in a new generation."""
+        generation = self._pointer()
+        if generation is None:
+            raise FileNotFoundError(f"no KB index under {self.root}; run `kefu setup`")
+        loaded = self._loaded
+        if loaded is None or loaded[0] != generation:
+            with self._load_lock:
+                loaded = self._loaded
+                if loaded is None or loaded[0] != generation:
+                    loaded = (generation, KBIndex.load(self.root / generation, self.encoder))
+                    self._loaded = loaded
+        return loaded[1]
+
+    def lookup(self, query: str, *, threshold: float, margin: float, k: int = 5,
+               candidates: int = 20, dense_weight: float = 0.8) -> Lookup:
+        hits = self.current().search(query, k=max(k, 2), candidates=candidates, dense_weight=dense_weight)
+        return decide(hits, threshold, margin)
+
+    # Writing
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def replace(self, entries: list[KBEntry]) -> int:
+        """Swap the whole KB for ``entries``; returns the number of entries."""
+        with self._write_lock():
+            return self._publish(list(unique_by_id(entries)))
+
+    def merge(self, entries: list[KBEntry]) -> int:
+        """Add or update ``entries`` by id, keeping the others; returns the new total."""
+        with self._write_lock():
+            existing = self.current().entries if self.exists() else []
+            return self._publish(list(unique_by_id([*existing, *entries])))
+
+    def ensure_seeded(self, seed_file: Path) -> None:
+        """Build the first index from the seed KB unless one exists."""
+        if self.exists():
+            self.current()
+            return
+        with self._write_lock():
+            if self._pointer() is None:
+                self._publish(load_jsonl_file(str(seed_file)))
+
+    def _publish(self, entries: list[KBEntry]) -> int:
+        known = self.current().vectors_by_text() if self.exists() else {}
+        index = KBIndex.build(entries, self.encoder, known)
+        generation = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        index.save(self.root / generation)
+        temporary = self.root / f"{POINTER}.{generation}.tmp"
+        temporary.write_text(generation, encoding="utf-8")
+        os.replace(temporary, self.root / POINTER)
+        self._loaded = (generation, index)
+        self._prune(keep=generation)
+        return len(index)
+
+    def _prune(self, keep: str) -> None:
+        generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir() and p.name != keep)
+        # A reader may still be loading the previous generation; keep a few behind.
+        for old in generations[: max(0, len(generations) - (KEEP_GENERATIONS - 1))]:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Kefu: a Chinese customer-service bot with human handoff."""

@@ -1,0 +1,126 @@
+"""The ``kefu`` command: set up, run, train, manage the KB and chat from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from kefu.settings import Settings, get_settings
+
+
+def setup(settings: Settings) -> None:
+    """Train the Rasa model if its inputs changed and build the KB index if there is none."""
+    from kb_index.service import get_store
+    from kefu.training import train
+
+    print(f"==> Rasa model: {train(settings)}")
+    get_store().ensure_seeded(settings.kb_seed_file)
+    print(f"==> KB index: {len(get_store().current())} entries under {settings.kb_dir}")
+
+
+def run(settings: Settings) -> None:
+    from kefu.services import product_services, start_all, stop_all
+
+    setup(settings)
+    services = product_services(settings)
+    log_dir = settings.data_dir / "logs"
+    print("==> starting Rasa, the action server and the gateway …")
+    start_all(services, log_dir)
+    print(f"==> Kefu is up: http://{settings.host}:{settings.port}  (logs in {log_dir}; Ctrl-C stops)")
+    try:
+        while all(service.process and service.process.poll() is None for service in services):
+            time.sleep(1)
+        print("a service stopped; shutting down", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_all(services)
+
+
+def kb_import(settings: Settings, path: Path, mode: str) -> None:
+    from kb_index.entries import parse_kb_file
+    from kb_index.service import get_store
+
+    entries = parse_kb_file(path.name, path.read_bytes())
+    store = get_store()
+    total = store.replace(entries) if mode == "replace" else store.merge(entries)
+    print(json.dumps({"entries": total}, ensure_ascii=False))
+
+
+def kb_search(text: str, k: int) -> None:
+    from kb_index.service import lookup
+
+    result = lookup(text, k=k)
+    print(f"outcome: {result.outcome}")
+    for hit in result.hits[:k]:
+        scores = f"{hit.score:.3f}  dense={hit.dense:.3f} lexical={hit.lexical:.3f}"
+        print(f"{scores}  [{hit.entry.id}] {hit.entry.question}")
+
+
+def chat(settings: Settings) -> None:
+    """A terminal customer against the running gateway, through the same HTTP contract."""
+    base = f"http://127.0.0.1:{settings.port}/api/v1"
+    with httpx.Client(timeout=10) as client:
+        session = client.post(f"{base}/sessions", json={"channel": "app", "customer": {"id": "terminal"}}).json()
+        headers = {"Authorization": f"Bearer {session['token']}"}
+        show(session["messages"])
+        while True:
+            try:
+                text = input("您> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+            if not text:
+                continue
+            reply = client.post(f"{base}/sessions/{session['session_id']}/messages", json={"text": text},
+                                headers=headers)
+            body = reply.json()
+            show(body.get("messages", []) if reply.is_success else [{"sender": "system", "text": body["detail"]}])
+            if body.get("work_order_id"):
+                print(f"[工单 {body['work_order_id']}，状态 {body['state']}]")
+
+
+def show(messages: list[dict]) -> None:
+    for message in messages:
+        print(f"{message['sender']}> {message['text']}")
+        for button in message.get("buttons") or []:
+            print(f"    [{button['title']}]")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="kefu", description="Kefu customer-service bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("setup", help="train the model and build the KB index when needed")
+    commands.add_parser("run", help="set up, then run Rasa, the action server and the gateway")
+    train_parser = commands.add_parser("train", help="train the Rasa model")
+    train_parser.add_argument("--force", action="store_true", help="train even if the model is current")
+    kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    importer = kb.add_parser("import", help="import a JSONL or CSV KB file")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--mode", choices=["merge", "replace"], default="merge")
+    searcher = kb.add_parser("search", help="search the KB as the bot does")
+    searcher.add_argument("text")
+    searcher.add_argument("-k", type=int, default=5)
+    commands.add_parser("chat", help="chat with the running bot in this terminal")
+
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.command == "setup":
+        setup(settings)
+    elif args.command == "run":
+        run(settings)
+    elif args.command == "train":
+        from kefu.training import train
+
+        print(train(settings, force=args.force))
+    elif args.command == "kb" and args.kb_command == "import":
+        kb_import(settings, args.file, args.mode)
+    elif args.command == "kb":
+        kb_search(args.text, args.k)
+    elif args.command == "chat":
+        chat(settings)

@@ -1,0 +1,46 @@
+"""Chinese text the gateway, the KB import and the work orders show to people.
+
+The bot's own replies live in ``domain.yml``; KB answers live in the KB.
+"""
+
+# Conversation
+WELCOME = "您好，我是智能客服小服，请问有什么可以帮您？"
+QUEUED = "已为您转接人工客服，工单号{work_order_id}，客服人员将在{minutes}分钟内与您联系，您无需重复描述问题。"
+BOT_UNAVAILABLE = "系统繁忙，正在为您转接人工客服，您的消息已记录，请稍候。"
+WAITING_FOR_AGENT = "您的消息已转给人工客服，请稍候。"
+
+# Input errors (4xx details)
+TEXT_EMPTY = "消息内容不能为空"
+TEXT_TOO_LONG = "消息内容不能超过{limit}个字"
+SESSION_NOT_FOUND = "会话不存在"
+TOKEN_INVALID = "会话令牌无效，请重新进入会话"
+SESSION_CLOSED = "会话已结束，请重新发起咨询"
+INVALID_REQUEST = "请求格式不正确：{detail}"
+INVALID_JSON = "请求内容不是有效的JSON"
+LOGIN_FAILED = "用户名或密码错误"
+NOT_AUTHENTICATED = "请先登录"
+FORBIDDEN = "没有权限执行此操作"
+WORK_ORDER_NOT_FOUND = "工单不存在"
+NOT_FOUND = "请求的资源不存在"
+METHOD_NOT_ALLOWED = "不支持该请求方法"
+QUERY_EMPTY = "查询内容不能为空"
+
+# KB import
+KB_NOT_UTF8 = "文件必须是UTF-8编码的JSONL或CSV"
+KB_EMPTY = "文件中没有知识条目"
+KB_BAD_JSON = "{where}不是有效的JSON：{error}"
+KB_NOT_OBJECT = "{where}必须是一个JSON对象"
+KB_MISSING_FIELDS = "{where}缺少字段：{fields}"
+KB_BAD_SIMILAR = "{where}的similar必须是字符串列表"
+KB_BAD_CSV_HEADER = "CSV文件的表头必须包含 id, question, answer（可选 similar, category）"
+KB_BAD_MODE = "mode只能是merge或replace"
+KB_FILE_TOO_LARGE = "文件不能超过{limit_mb}MB"
+
+# Work orders
+URGENCY_LABELS = {"normal": "普通", "urgent": "紧急", "critical": "特急"}
+REASON_LABELS = {
+    "low_rating": "客户评分低",
+    "two_misses": "连续两次未能解答",
+    "customer_request": "客户要求转人工",
+    "bot_unavailable": "机器人服务不可用",
+}

@@ -1,0 +1,86 @@
+"""Shared fixtures: the real product (Rasa, action server, gateway) on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+DATA = Path(__file__).parent / "data"
+AGENT = ("agent1", "agent-pass-1")
+ADMIN = ("admin", "admin-pass-1")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Product:
+    base_url: str
+    data_dir: Path
+
+    @property
+    def api(self) -> str:
+        return f"{self.base_url}/api/v1"
+
+    def staff_headers(self, client: httpx.Client, user: tuple[str, str]) -> dict[str, str]:
+        response = client.post(f"{self.api}/auth/token", data={"username": user[0], "password": user[1]})
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """Train (cached by data hash), seed the demo KB, start all three services."""
+    from kefu.cli import setup
+    from kefu.services import product_services, start_all, stop_all
+    from kefu.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("kefu-data")
+    environment = {
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_PORT": str(free_port()),
+        "RASA_PORT": str(free_port()),
+        "ACTIONS_PORT": str(free_port()),
+        "KEFU_BOOTSTRAP_AGENT": f"{AGENT[0]}:{AGENT[1]}",
+        "KEFU_BOOTSTRAP_ADMIN": f"{ADMIN[0]}:{ADMIN[1]}",
+    }
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    _reset_cached_settings()
+    settings = Settings()
+    setup(settings)
+    services = product_services(settings)
+    start_all(services, data_dir / "logs")
+    try:
+        yield Product(base_url=f"http://127.0.0.1:{settings.port}", data_dir=data_dir)
+    finally:
+        stop_all(services)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _reset_cached_settings()
+
+
+def _reset_cached_settings() -> None:
+    from kb_index.service import get_store
+    from kefu.settings import get_settings
+
+    get_settings.cache_clear()
+    get_store.cache_clear()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as http:
+        yield http
