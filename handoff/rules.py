@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from kefu.settings import Settings
+from kefu.text import normalize
 
 ORDER_ID = re.compile(r"DD\d{12}", re.IGNORECASE)
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -16,7 +17,7 @@ URGENCY_ORDER = ("normal", "urgent", "critical")
 
 def classify_urgency(texts: Iterable[str], settings: Settings) -> str:
     """特急 for legal threats, media, 12315, safety; 紧急 for refunds, complaints, faults."""
-    joined = "\n".join(texts)
+    joined = normalize("\n".join(texts))
     if any(keyword in joined for keyword in settings.critical_keywords):
         return "critical"
     if any(keyword in joined for keyword in settings.urgent_keywords):
@@ -39,7 +40,7 @@ def mask_phone(phone: str) -> str:
 
 def key_facts(texts: Iterable[str]) -> dict[str, list[str]]:
     """Order numbers, masked phone numbers and amounts mentioned by the customer."""
-    joined = "\n".join(texts)
+    joined = normalize("\n".join(texts))
     return {
         "order_ids": sorted({match.upper() for match in ORDER_ID.findall(joined)}),
         "phones": sorted({mask_phone(match) for match in PHONE.findall(joined)}),

@@ -78,13 +78,18 @@ def parse_csv(text: str) -> list[KBEntry]:
 
 
 def parse_kb_file(filename: str, data: bytes) -> list[KBEntry]:
-    """Parse an uploaded KB file, JSONL or CSV by name or content; entries unique by id."""
+    """Parse an uploaded KB file, JSONL or CSV by its name (else its first character); unique ids."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise KBFormatError(messages.KB_NOT_UTF8) from error
-    looks_like_csv = filename.lower().endswith(".csv") or not text.lstrip().startswith("{")
-    entries = parse_csv(text) if looks_like_csv else parse_jsonl(text)
+    if not text.strip():
+        raise KBFormatError(messages.KB_EMPTY)
+    name = filename.lower()
+    is_jsonl = name.endswith((".jsonl", ".json")) or (
+        not name.endswith(".csv") and text.lstrip().startswith("{")
+    )
+    entries = parse_jsonl(text) if is_jsonl else parse_csv(text)
     if not entries:
         raise KBFormatError(messages.KB_EMPTY)
     return list(unique_by_id(entries))

@@ -98,7 +98,8 @@ class KBStore:
     def _publish(self, entries: list[KBEntry]) -> int:
         known = self.current().vectors_by_text() if self.exists() else {}
         index = KBIndex.build(entries, self.encoder, known)
-        generation = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        # Names sort in publication order, which pruning relies on.
+        generation = f"gen-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         index.save(self.root / generation)
         temporary = self.root / f"{POINTER}.{generation}.tmp"
         temporary.write_text(generation, encoding="utf-8")
