@@ -237,10 +237,9 @@ def test_old_generations_are_pruned(tmp_path: Path, enc: Encoder) -> None:
 def test_prune_keeps_the_newest_generations_within_one_second(
     tmp_path: Path, enc: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Imports in the same second get names that differ only by a random suffix; pruning
-    # must still keep the generations a reader may be loading, i.e. the most recent ones.
+    # Quick imports get random suffixes in reverse order; pruning must still keep the
+    # generations a reader may be loading, i.e. the most recent ones.
     suffixes = iter("dcba")
-    monkeypatch.setattr("kb_index.store.time.strftime", lambda _format: "20261123120000")
     monkeypatch.setattr("kb_index.store.uuid.uuid4", lambda: uuid.UUID(next(suffixes) * 32))
     root = tmp_path / "kb"
     store = KBStore(root, enc)
