@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -52,7 +50,3 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
         detail = detail or DEFAULT_DETAILS.get(exc.status_code, messages.INVALID_REQUEST.format(detail=""))
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(json.JSONDecodeError)
-    async def bad_json(request: Request, exc: json.JSONDecodeError) -> JSONResponse:
-        return JSONResponse({"detail": messages.INVALID_JSON}, status_code=400)

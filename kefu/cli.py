@@ -42,7 +42,7 @@ def run(settings: Settings) -> None:
         stop_all(services)
 
 
-def kb_import(settings: Settings, path: Path, mode: str) -> None:
+def kb_import(path: Path, mode: str) -> None:
     from kb_index.entries import parse_kb_file
     from kb_index.service import get_store
 
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
 
         print(train(settings, force=args.force))
     elif args.command == "kb" and args.kb_command == "import":
-        kb_import(settings, args.file, args.mode)
+        kb_import(args.file, args.mode)
     elif args.command == "kb":
         kb_search(args.text, args.k)
     elif args.command == "chat":

@@ -7,7 +7,6 @@ The bot's own replies live in ``domain.yml``; KB answers live in the KB.
 WELCOME = "您好，我是智能客服小服，请问有什么可以帮您？"
 QUEUED = "已为您转接人工客服，工单号{work_order_id}，客服人员将在{minutes}分钟内与您联系，您无需重复描述问题。"
 BOT_UNAVAILABLE = "系统繁忙，正在为您转接人工客服，您的消息已记录，请稍候。"
-WAITING_FOR_AGENT = "您的消息已转给人工客服，请稍候。"
 
 # Input errors (4xx details)
 TEXT_EMPTY = "消息内容不能为空"
@@ -33,14 +32,5 @@ KB_NOT_OBJECT = "{where}必须是一个JSON对象"
 KB_MISSING_FIELDS = "{where}缺少字段：{fields}"
 KB_BAD_SIMILAR = "{where}的similar必须是字符串列表"
 KB_BAD_CSV_HEADER = "CSV文件的表头必须包含 id, question, answer（可选 similar, category）"
-KB_BAD_MODE = "mode只能是merge或replace"
 KB_FILE_TOO_LARGE = "文件不能超过{limit_mb}MB"
 
-# Work orders
-URGENCY_LABELS = {"normal": "普通", "urgent": "紧急", "critical": "特急"}
-REASON_LABELS = {
-    "low_rating": "客户评分低",
-    "two_misses": "连续两次未能解答",
-    "customer_request": "客户要求转人工",
-    "bot_unavailable": "机器人服务不可用",
-}

@@ -64,7 +64,7 @@ async def list_messages(chat: CustomerSession, db: DbSession, after: int = Query
 async def session_socket(websocket: WebSocket, session_id: str, db: DbSession, token: str = "") -> None:
     try:
         await load_customer_session(db, session_id, token)
-    except Exception:
+    except HTTPException:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     await db.close()
