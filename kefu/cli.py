@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,8 @@ def run(settings: Settings) -> None:
     from kefu.services import product_services, start_all, stop_all
 
     setup(settings)
+    # The services run in their own sessions; a `kill` of this process must stop them too.
+    signal.signal(signal.SIGTERM, _interrupt)
     services = product_services(settings)
     log_dir = settings.data_dir / "logs"
     print("==> starting Rasa, the action server and the gateway …")
@@ -40,6 +43,10 @@ def run(settings: Settings) -> None:
         pass
     finally:
         stop_all(services)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def kb_import(path: Path, mode: str) -> None:
