@@ -32,6 +32,11 @@ def index_text(text: str) -> str:
     return normalize(text).lower()
 
 
+def fuse(dense: float, lexical: float, dense_weight: float) -> float:
+    """The product's similarity of a question to a KB question: cosine and scaled BM25."""
+    return dense_weight * dense + (1 - dense_weight) * lexical
+
+
 class KBIndex:
     def __init__(self, entries: list[KBEntry], vectors: np.ndarray, encoder: Encoder) -> None:
         self.entries = entries
@@ -83,6 +88,18 @@ class KBIndex:
             return cls.build(entries, encoder)
         return cls(entries, np.load(directory / VECTORS_FILE), encoder)
 
+    def pair_scores(self, queries: list[str], rows: list[int], dense_weight: float = 0.8) -> np.ndarray:
+        """The fused score of each query against one given row (for pair evaluation)."""
+        texts = [index_text(query) for query in queries]
+        dense = np.einsum("ij,ij->i", self.encoder.encode(texts), self.vectors[rows])
+        return np.array(
+            [
+                fuse(float(d), self._lexical.score_row(tokenize(text), row), dense_weight)
+                for text, row, d in zip(texts, rows, dense, strict=True)
+            ],
+            dtype=np.float32,
+        )
+
     def search(self, query: str, k: int = 5, candidates: int = 20, dense_weight: float = 0.8) -> list[Hit]:
         """Best entries for the query, scored by the best of their questions."""
         text = index_text(query)
@@ -104,7 +121,7 @@ class KBIndex:
         hits = [
             Hit(
                 entry=self.entries[entry],
-                score=1.0 if entry == exact_entry else dense_weight * dense + (1 - dense_weight) * lexical,
+                score=1.0 if entry == exact_entry else fuse(dense, lexical, dense_weight),
                 dense=dense,
                 lexical=lexical,
                 exact=entry == exact_entry,

@@ -42,9 +42,19 @@ class LexicalIndex:
         # bm25s' Lucene variant gives a one-occurrence term in an average-length row idf/(1+k1).
         return sum(self._idf.get(token, 0.0) for token in tokens) / (1 + self._bm25.k1)
 
+    def _known(self, tokens: list[str]) -> set[str]:
+        return {token for token in tokens if token in self._idf}
+
+    def score_row(self, tokens: list[str], row: int) -> float:
+        """The scaled score of one row, as ``search`` would give it."""
+        known = self._known(tokens)
+        if not known:
+            return 0.0
+        return min(float(self._bm25.get_scores(sorted(known))[row]) / self._ideal_score(known), 1.0)
+
     def search(self, tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Row ids and scaled scores of the k best rows (fewer when nothing matches)."""
-        known = {token for token in tokens if token in self._idf}
+        known = self._known(tokens)
         if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         rows, scores = self._bm25.retrieve(

@@ -69,6 +69,19 @@ def kb_search(text: str, k: int) -> None:
         print(f"{scores}  [{hit.entry.id}] {hit.entry.question}")
 
 
+def evaluate(settings: Settings) -> None:
+    """A table of retrieval and miss-decision figures, then the same as one JSON line."""
+    from kb_index.encoders import get_encoder
+    from kb_index.evaluation import evaluate as run_evaluation
+
+    results = run_evaluation(settings, get_encoder(settings.encoder))
+    print(f"encoder {settings.encoder}, threshold {settings.kb_answer_threshold}, "
+          f"dense weight {settings.kb_dense_weight}")
+    for name, value in results.items():
+        print(f"{name:<20} {value:.3f}")
+    print(json.dumps({name: round(value, 4) for name, value in results.items()}))
+
+
 def chat(settings: Settings) -> None:
     """A terminal customer against the running gateway, through the same HTTP contract."""
     base = f"http://127.0.0.1:{settings.port}/api/v1"
@@ -114,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     searcher.add_argument("text")
     searcher.add_argument("-k", type=int, default=5)
     commands.add_parser("chat", help="chat with the running bot in this terminal")
+    commands.add_parser("eval", help="measure retrieval and the miss decision (public sets, own KB)")
 
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -131,3 +145,5 @@ def main(argv: list[str] | None = None) -> None:
         kb_search(args.text, args.k)
     elif args.command == "chat":
         chat(settings)
+    elif args.command == "eval":
+        evaluate(settings)

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     kb_clarify_margin: float = 0.03
     kb_dense_weight: float = 0.8
     kb_candidates: int = 20
+    # Public question-pair sets for `kefu eval` (../shared/eval beside the checkout).
+    eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
 
     # Work order numbers and reports follow the company's local day.
     timezone: str = "Asia/Shanghai"
