@@ -16,7 +16,13 @@ from kefu.text import normalize
 
 ENTRIES_FILE = "entries.jsonl"
 VECTORS_FILE = "vectors.npy"
+HNSW_FILE = "dense.hnsw"
 META_FILE = "meta.json"
+# Exact search is fast enough below this many questions; above it HNSW keeps p99 low.
+HNSW_MIN_ROWS = 50_000
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
 
 
 @dataclass(frozen=True)
@@ -32,13 +38,35 @@ def index_text(text: str) -> str:
     return normalize(text).lower()
 
 
+def dense_kind(rows: int, requested: str = "auto") -> str:
+    """``flat`` (exact inner product) while small, ``hnsw`` beyond; ``requested`` overrides."""
+    if requested != "auto":
+        return requested
+    return "hnsw" if rows >= HNSW_MIN_ROWS else "flat"
+
+
+def build_dense(vectors: np.ndarray, kind: str) -> faiss.Index:
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    elif kind == "flat":
+        index = faiss.IndexFlatIP(vectors.shape[1])
+    else:
+        raise ValueError(f"unknown dense index type {kind!r}: use auto, flat or hnsw")
+    index.add(vectors)
+    return index
+
+
 def fuse(dense: float, lexical: float, dense_weight: float) -> float:
     """The product's similarity of a question to a KB question: cosine and scaled BM25."""
     return dense_weight * dense + (1 - dense_weight) * lexical
 
 
 class KBIndex:
-    def __init__(self, entries: list[KBEntry], vectors: np.ndarray, encoder: Encoder) -> None:
+    def __init__(
+        self, entries: list[KBEntry], vectors: np.ndarray, encoder: Encoder, dense: faiss.Index | None = None,
+        index_type: str = "auto",
+    ) -> None:
         self.entries = entries
         self.encoder = encoder
         self.row_texts = [index_text(q) for entry in entries for q in entry.questions]
@@ -47,8 +75,10 @@ class KBIndex:
         )
         self.vectors = vectors
         self._exact = {text: int(self.row_entry[row]) for row, text in enumerate(self.row_texts)}
-        self._dense = faiss.IndexFlatIP(encoder.dim)
-        self._dense.add(vectors)
+        self.dense_kind = dense_kind(len(vectors), index_type)
+        self._dense = dense if dense is not None else build_dense(vectors, self.dense_kind)
+        if isinstance(self._dense, faiss.IndexHNSWFlat):
+            self._dense.hnsw.efSearch = HNSW_EF_SEARCH
         self._lexical = LexicalIndex([tokenize(text) for text in self.row_texts])
 
     def __len__(self) -> int:
@@ -56,7 +86,8 @@ class KBIndex:
 
     @classmethod
     def build(
-        cls, entries: list[KBEntry], encoder: Encoder, known: dict[str, np.ndarray] | None = None
+        cls, entries: list[KBEntry], encoder: Encoder, known: dict[str, np.ndarray] | None = None,
+        index_type: str = "auto",
     ) -> KBIndex:
         """Encode every question; vectors already in ``known`` (text → vector) are reused."""
         known = known or {}
@@ -66,7 +97,7 @@ class KBIndex:
         vectors = np.stack([known.get(text, fresh.get(text)) for text in texts]) if texts else (
             np.zeros((0, encoder.dim), dtype=np.float32)
         )
-        return cls(entries, np.ascontiguousarray(vectors, dtype=np.float32), encoder)
+        return cls(entries, np.ascontiguousarray(vectors, dtype=np.float32), encoder, index_type=index_type)
 
     def vectors_by_text(self) -> dict[str, np.ndarray]:
         return dict(zip(self.row_texts, self.vectors, strict=True))
@@ -76,17 +107,25 @@ class KBIndex:
         with open(directory / ENTRIES_FILE, "w", encoding="utf-8") as handle:
             handle.writelines(entry.to_json() + "\n" for entry in self.entries)
         np.save(directory / VECTORS_FILE, self.vectors)
-        meta = {"encoder": self.encoder.name, "dim": self.encoder.dim, "entries": len(self)}
+        if self.dense_kind == "hnsw":
+            # A flat index rebuilds from the vectors in no time; a graph is worth keeping.
+            faiss.write_index(self._dense, str(directory / HNSW_FILE))
+        meta = {"encoder": self.encoder.name, "dim": self.encoder.dim, "entries": len(self),
+                "dense": self.dense_kind}
         (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, encoder: Encoder) -> KBIndex:
+    def load(cls, directory: Path, encoder: Encoder, index_type: str = "auto") -> KBIndex:
         """Load a saved index; one built by another encoder is re-encoded, never misread."""
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         entries = parse_jsonl((directory / ENTRIES_FILE).read_text(encoding="utf-8"))
         if meta.get("encoder") != encoder.name:
-            return cls.build(entries, encoder)
-        return cls(entries, np.load(directory / VECTORS_FILE), encoder)
+            return cls.build(entries, encoder, index_type=index_type)
+        vectors = np.load(directory / VECTORS_FILE)
+        kind = dense_kind(len(vectors), index_type)
+        graph = directory / HNSW_FILE
+        dense = faiss.read_index(str(graph)) if kind == "hnsw" and graph.exists() else None
+        return cls(entries, vectors, encoder, dense=dense, index_type=kind)
 
     def pair_scores(self, queries: list[str], rows: list[int], dense_weight: float = 0.8) -> np.ndarray:
         """The fused score of each query against one given row (for pair evaluation)."""

@@ -13,7 +13,7 @@ from kefu.settings import get_settings
 @lru_cache(maxsize=1)
 def get_store() -> KBStore:
     settings = get_settings()
-    return KBStore(settings.kb_dir, get_encoder(settings.encoder))
+    return KBStore(settings.kb_dir, get_encoder(settings.encoder), settings.kb_index_type)
 
 
 def lookup(query: str, k: int = 5) -> Lookup:

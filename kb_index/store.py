@@ -27,9 +27,10 @@ KEEP_GENERATIONS = 3
 
 
 class KBStore:
-    def __init__(self, root: Path, encoder: Encoder) -> None:
+    def __init__(self, root: Path, encoder: Encoder, index_type: str = "auto") -> None:
         self.root = root
         self.encoder = encoder
+        self.index_type = index_type
         self._loaded: tuple[str, KBIndex] | None = None
         self._load_lock = threading.Lock()
 
@@ -54,7 +55,7 @@ class KBStore:
             with self._load_lock:
                 loaded = self._loaded
                 if loaded is None or loaded[0] != generation:
-                    loaded = (generation, KBIndex.load(self.root / generation, self.encoder))
+                    loaded = (generation, KBIndex.load(self.root / generation, self.encoder, self.index_type))
                     self._loaded = loaded
         return loaded[1]
 
@@ -97,7 +98,7 @@ class KBStore:
 
     def _publish(self, entries: list[KBEntry]) -> int:
         known = self.current().vectors_by_text() if self.exists() else {}
-        index = KBIndex.build(entries, self.encoder, known)
+        index = KBIndex.build(entries, self.encoder, known, self.index_type)
         # Names sort in publication order, which pruning relies on.
         generation = f"gen-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         index.save(self.root / generation)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,6 +77,8 @@ class Settings(BaseSettings):
     kb_clarify_margin: float = 0.03
     kb_dense_weight: float = 0.8
     kb_candidates: int = 20
+    # FAISS index: "auto" is exact inner product while small and HNSW from 50k questions.
+    kb_index_type: Literal["auto", "flat", "hnsw"] = "auto"
     # Public question-pair sets for `kefu eval` (../shared/eval beside the checkout).
     eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
 

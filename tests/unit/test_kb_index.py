@@ -250,3 +250,29 @@ def test_prune_keeps_the_newest_generations_within_one_second(
     kept = {path.name for path in generations(root)}
     assert len(kept) == 3
     assert kept == set(published[-3:])
+
+
+# Dense index type by size
+
+
+def test_dense_index_type_follows_size_unless_overridden() -> None:
+    from kb_index.index import HNSW_MIN_ROWS, dense_kind
+
+    assert dense_kind(10) == "flat"
+    assert dense_kind(HNSW_MIN_ROWS) == "hnsw"
+    assert dense_kind(10, "hnsw") == "hnsw"
+    assert dense_kind(HNSW_MIN_ROWS, "flat") == "flat"
+
+
+def test_an_hnsw_index_is_saved_and_loaded_with_the_same_answers(
+    tmp_path: Path, entries: list[KBEntry], enc: Encoder
+) -> None:
+    built = KBIndex.build(entries, enc, index_type="hnsw")
+    built.save(tmp_path / "gen")
+    assert (tmp_path / "gen" / "dense.hnsw").exists()
+    loaded = KBIndex.load(tmp_path / "gen", enc, index_type="hnsw")
+    assert loaded.dense_kind == "hnsw"
+    for entry in entries[:10]:
+        query = entry.similar[0] if entry.similar else entry.question
+        assert [h.entry.id for h in loaded.search(query)] == [h.entry.id for h in built.search(query)]
+        assert loaded.search(query)[0].entry.id == KBIndex.build(entries, enc).search(query)[0].entry.id
