@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,7 @@ HNSW_MIN_ROWS = 50_000
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+ENCODE_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,22 @@ class Hit:
 
 
 def index_text(text: str) -> str:
-    return normalize(text).lower()
+    """What is indexed and searched: normalised, lower-case, without punctuation."""
+    stripped = "".join(" " if unicodedata.category(char).startswith("P") else char for char in normalize(text))
+    return " ".join(stripped.lower().split())
+
+
+def encode_in_batches(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Encode in batches, reporting progress on stderr when there is much to do."""
+    if len(texts) <= ENCODE_BATCH:
+        return encoder.encode(texts)
+    parts = []
+    for start in range(0, len(texts), ENCODE_BATCH):
+        parts.append(encoder.encode(texts[start : start + ENCODE_BATCH]))
+        done = min(start + ENCODE_BATCH, len(texts))
+        print(f"\rencoding KB questions: {done}/{len(texts)} ({done / len(texts):.0%})",
+              end="" if done < len(texts) else "\n", file=sys.stderr, flush=True)
+    return np.concatenate(parts)
 
 
 def dense_kind(rows: int, requested: str = "auto") -> str:
@@ -93,7 +111,7 @@ class KBIndex:
         known = known or {}
         texts = [index_text(q) for entry in entries for q in entry.questions]
         missing = sorted({text for text in texts if text not in known})
-        fresh = dict(zip(missing, encoder.encode(missing), strict=True))
+        fresh = dict(zip(missing, encode_in_batches(encoder, missing), strict=True))
         vectors = np.stack([known.get(text, fresh.get(text)) for text in texts]) if texts else (
             np.zeros((0, encoder.dim), dtype=np.float32)
         )

@@ -87,6 +87,11 @@ class KBStore:
             existing = self.current().entries if self.exists() else []
             return self._publish(list(unique_by_id([*existing, *entries])))
 
+    def delete(self, ids: set[str]) -> int:
+        """Remove entries by id; returns the new total."""
+        with self._write_lock():
+            return self._publish([entry for entry in self.current().entries if entry.id not in ids])
+
     def ensure_seeded(self, seed_file: Path) -> None:
         """Build the first index from the seed KB unless one exists."""
         if self.exists():

@@ -59,6 +59,12 @@ def kb_import(path: Path, mode: str) -> None:
     print(json.dumps({"entries": total}, ensure_ascii=False))
 
 
+def kb_delete(ids: list[str]) -> None:
+    from kb_index.service import get_store
+
+    print(json.dumps({"entries": get_store().delete(set(ids))}))
+
+
 def kb_search(text: str, k: int) -> None:
     from kb_index.service import lookup
 
@@ -123,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     importer = kb.add_parser("import", help="import a JSONL or CSV KB file")
     importer.add_argument("file", type=Path)
     importer.add_argument("--mode", choices=["merge", "replace"], default="merge")
+    deleter = kb.add_parser("delete", help="delete KB entries by id")
+    deleter.add_argument("ids", nargs="+")
     searcher = kb.add_parser("search", help="search the KB as the bot does")
     searcher.add_argument("text")
     searcher.add_argument("-k", type=int, default=5)
@@ -141,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
         print(train(settings, force=args.force))
     elif args.command == "kb" and args.kb_command == "import":
         kb_import(args.file, args.mode)
+    elif args.command == "kb" and args.kb_command == "delete":
+        kb_delete(args.ids)
     elif args.command == "kb":
         kb_search(args.text, args.k)
     elif args.command == "chat":

@@ -32,5 +32,6 @@ KB_NOT_OBJECT = "{where}必须是一个JSON对象"
 KB_MISSING_FIELDS = "{where}缺少字段：{fields}"
 KB_BAD_SIMILAR = "{where}的similar必须是字符串列表"
 KB_BAD_CSV_HEADER = "CSV文件的表头必须包含 id, question, answer（可选 similar, category）"
+KB_ENTRY_NOT_FOUND = "知识条目不存在"
 KB_FILE_TOO_LARGE = "文件不能超过{limit_mb}MB"
 

@@ -8,7 +8,7 @@ import pytest
 
 from kb_index.entries import load_jsonl_file
 from kefu.settings import get_settings
-from tests.conftest import ADMIN, DATA
+from tests.conftest import ADMIN, AGENT, DATA
 from tests.e2e.customer import Customer, texts
 
 pytestmark = pytest.mark.slow
@@ -55,3 +55,17 @@ def test_merge_adds_and_updates_by_id(client, product, telecom_kb):
     assert again == {"entries": imported["entries"] + 1}
     hit = client.get(f"{product.api}/kb/search", params={"q": "可以办理国际漫游吗"}).json()["hits"][0]
     assert hit["id"] == "tel-new" and "营业厅" in hit["answer"]
+
+
+def test_an_admin_deletes_an_entry(client, product, telecom_kb):
+    imported, _ = telecom_kb
+    entry = load_jsonl_file(str(DATA / "other_kb.jsonl"))[1]
+    agent = product.staff_headers(client, AGENT)
+    admin = product.staff_headers(client, ADMIN)
+    assert client.delete(f"{product.api}/kb/entries/{entry.id}", headers=agent).status_code == 403
+    deleted = client.delete(f"{product.api}/kb/entries/{entry.id}", headers=admin)
+    assert deleted.json() == {"entries": imported["entries"] - 1}
+    hits = client.get(f"{product.api}/kb/search", params={"q": entry.question}).json()["hits"]
+    assert entry.id not in [hit["id"] for hit in hits]
+    again = client.delete(f"{product.api}/kb/entries/{entry.id}", headers=admin)
+    assert again.status_code == 404 and not again.json()["detail"].isascii()

@@ -276,3 +276,31 @@ def test_an_hnsw_index_is_saved_and_loaded_with_the_same_answers(
         query = entry.similar[0] if entry.similar else entry.question
         assert [h.entry.id for h in loaded.search(query)] == [h.entry.id for h in built.search(query)]
         assert loaded.search(query)[0].entry.id == KBIndex.build(entries, enc).search(query)[0].entry.id
+
+
+def test_punctuation_does_not_change_what_is_matched(index: KBIndex, entries: list[KBEntry]) -> None:
+    from kb_index.index import index_text
+
+    assert index_text("  怎么开发票？！ ") == index_text("怎么开发票") == "怎么开发票"
+    question = entries[3].question.rstrip("？?")
+    hit = index.search(f"{question}。。。")[0]
+    assert hit.entry.id == entries[3].id and hit.exact
+
+
+def test_delete_removes_entries_by_id(tmp_path: Path, entries: list[KBEntry], enc: Encoder) -> None:
+    store = KBStore(tmp_path / "kb", enc)
+    store.replace(entries[:5])
+    assert store.delete({entries[0].id, "no-such-id"}) == 4
+    assert entries[0].id not in {entry.id for entry in KBStore(tmp_path / "kb", enc).current().entries}
+
+
+def test_encoding_in_batches_gives_the_same_vectors(
+    enc: Encoder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import kb_index.index as index_module
+
+    texts = ["退款多久到账", "怎么开发票", "快递到哪了", "宽带怎么办理", "积分怎么用"]
+    monkeypatch.setattr(index_module, "ENCODE_BATCH", 2)
+    batched = index_module.encode_in_batches(enc, texts)
+    assert np.allclose(batched, enc.encode(texts), atol=1e-5)
+    assert "5/5 (100%)" in capsys.readouterr().err

@@ -33,6 +33,14 @@ async def search(q: str = Query(max_length=2000), k: int = Query(5, ge=1, le=50)
     }
 
 
+@router.delete("/entries/{entry_id}", response_model=KBImportOut)
+async def delete_entry(entry_id: str, admin: CurrentAdmin) -> dict:
+    store = get_store()
+    if not any(entry.id == entry_id for entry in store.current().entries):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.KB_ENTRY_NOT_FOUND)
+    return {"entries": await asyncio.to_thread(store.delete, {entry_id})}
+
+
 @router.post("/import", response_model=KBImportOut)
 async def import_kb(
     file: UploadFile, admin: CurrentAdmin, mode: Literal["merge", "replace"] = "merge"
