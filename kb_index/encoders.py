@@ -46,7 +46,7 @@ class SentenceTransformerEncoder:
 
         self._model = SentenceTransformer(model)
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), normalize_embeddings=True, batch_size=64)

