@@ -81,10 +81,16 @@ class KBStore:
         with self._write_lock():
             return self._publish(list(unique_by_id(entries)))
 
-    def merge(self, entries: list[KBEntry]) -> int:
-        """Add or update ``entries`` by id, keeping the others; returns the new total."""
+    def merge(self, entries: list[KBEntry], replacing_prefix: str | None = None) -> int:
+        """Add or update ``entries`` by id, keeping the others; returns the new total.
+
+        With ``replacing_prefix``, existing entries whose id starts with it go first (a
+        re-ingested document must not keep passages it no longer has).
+        """
         with self._write_lock():
             existing = self.current().entries if self.exists() else []
+            if replacing_prefix:
+                existing = [entry for entry in existing if not entry.id.startswith(replacing_prefix)]
             return self._publish(list(unique_by_id([*existing, *entries])))
 
     def delete(self, ids: set[str]) -> int:

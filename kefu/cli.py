@@ -59,6 +59,15 @@ def kb_import(path: Path, mode: str) -> None:
     print(json.dumps({"entries": total}, ensure_ascii=False))
 
 
+def kb_ingest(paths: list[Path]) -> None:
+    from kb_index.documents import document_entries, document_prefix
+    from kb_index.service import get_store
+
+    for path in paths:
+        total = get_store().merge(document_entries(path.name, path.read_bytes()), document_prefix(path.name))
+    print(json.dumps({"entries": total}))
+
+
 def kb_delete(ids: list[str]) -> None:
     from kb_index.service import get_store
 
@@ -129,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     importer = kb.add_parser("import", help="import a JSONL or CSV KB file")
     importer.add_argument("file", type=Path)
     importer.add_argument("--mode", choices=["merge", "replace"], default="merge")
+    ingester = kb.add_parser("ingest", help="add manuals or SOPs (txt, md, docx) as passages")
+    ingester.add_argument("files", type=Path, nargs="+")
     deleter = kb.add_parser("delete", help="delete KB entries by id")
     deleter.add_argument("ids", nargs="+")
     searcher = kb.add_parser("search", help="search the KB as the bot does")
@@ -149,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
         print(train(settings, force=args.force))
     elif args.command == "kb" and args.kb_command == "import":
         kb_import(args.file, args.mode)
+    elif args.command == "kb" and args.kb_command == "ingest":
+        kb_ingest(args.files)
     elif args.command == "kb" and args.kb_command == "delete":
         kb_delete(args.ids)
     elif args.command == "kb":

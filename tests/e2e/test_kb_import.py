@@ -69,3 +69,20 @@ def test_an_admin_deletes_an_entry(client, product, telecom_kb):
     assert entry.id not in [hit["id"] for hit in hits]
     again = client.delete(f"{product.api}/kb/entries/{entry.id}", headers=admin)
     assert again.status_code == 404 and not again.json()["detail"].isascii()
+
+
+def test_a_document_is_answerable_with_its_source(client, product, telecom_kb):
+    imported, _ = telecom_kb
+    admin = product.staff_headers(client, ADMIN)
+    sop = (DATA / "return_sop.md").read_bytes()
+    response = client.post(f"{product.api}/kb/documents", files={"file": ("return_sop.md", sop)}, headers=admin)
+    assert response.status_code == 200, response.text
+    with_document = response.json()["entries"]
+    assert with_document > imported["entries"]
+    reply = Customer(client, product).say("因质量问题退货的，往返运费由我们承担。")
+    assert "往返运费" in texts(reply)[0] and texts(reply)[0].endswith("（来源：return_sop.md）")
+    shorter = "## 运费规则\n质量问题退货的运费由我们承担。\n".encode()
+    again = client.post(f"{product.api}/kb/documents", files={"file": ("return_sop.md", shorter)}, headers=admin)
+    assert again.json() == {"entries": imported["entries"] + 1}
+    refused = client.post(f"{product.api}/kb/documents", files={"file": ("sop.pdf", b"%PDF")}, headers=admin)
+    assert refused.status_code == 422 and not refused.json()["detail"].isascii()

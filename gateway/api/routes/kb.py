@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 
 from gateway.deps import CurrentAdmin
 from gateway.schemas import KBImportOut, KBSearchOut
-from kb_index.entries import KBFormatError, parse_kb_file
+from kb_index.documents import document_entries, document_prefix
+from kb_index.entries import KBEntry, KBFormatError, parse_kb_file
 from kb_index.service import get_store, lookup
 from kefu import messages
 
@@ -41,18 +43,34 @@ async def delete_entry(entry_id: str, admin: CurrentAdmin) -> dict:
     return {"entries": await asyncio.to_thread(store.delete, {entry_id})}
 
 
-@router.post("/import", response_model=KBImportOut)
-async def import_kb(
-    file: UploadFile, admin: CurrentAdmin, mode: Literal["merge", "replace"] = "merge"
-) -> dict:
+async def read_upload(file: UploadFile) -> bytes:
     data = await file.read(MAX_UPLOAD_MB * 1024 * 1024 + 1)
     if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                             messages.KB_FILE_TOO_LARGE.format(limit_mb=MAX_UPLOAD_MB))
+    return data
+
+
+def parsed(parse: Callable[[str, bytes], list[KBEntry]], filename: str, data: bytes) -> list[KBEntry]:
     try:
-        entries = parse_kb_file(file.filename or "", data)
+        return parse(filename, data)
     except KBFormatError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+
+
+@router.post("/import", response_model=KBImportOut)
+async def import_kb(
+    file: UploadFile, admin: CurrentAdmin, mode: Literal["merge", "replace"] = "merge"
+) -> dict:
+    entries = parsed(parse_kb_file, file.filename or "", await read_upload(file))
     store = get_store()
     total = await asyncio.to_thread(store.replace if mode == "replace" else store.merge, entries)
     return {"entries": total}
+
+
+@router.post("/documents", response_model=KBImportOut)
+async def ingest_document(file: UploadFile, admin: CurrentAdmin) -> dict:
+    """A manual or SOP (txt, md, docx), answerable passage by passage with its source cited."""
+    filename = file.filename or ""
+    entries = await asyncio.to_thread(parsed, document_entries, filename, await read_upload(file))
+    return {"entries": await asyncio.to_thread(get_store().merge, entries, document_prefix(filename))}
