@@ -18,6 +18,8 @@ from gateway.rasa_client import BotReply, BotUnavailable, RasaClient
 from handoff.models import WorkOrder
 from handoff.work_orders import open_work_order
 from kefu import messages
+from kefu.db import utcnow
+from kefu.ratings import parse_rating
 from kefu.settings import Settings
 
 NOTE_KEY = "kefu"
@@ -58,7 +60,7 @@ class Conversation:
         await self.db.commit()
         self.publish(chat, question)
         if chat.state != "bot":
-            return TurnResult(chat.state, work_order_id=await self.open_order_id(chat))
+            return await self.to_people(chat, question)
         try:
             reply = await self.rasa.send(chat.rasa_sender_id, text, {"channel": chat.channel})
             if not any(_visible(m) for m in reply.messages):
@@ -109,12 +111,41 @@ class Conversation:
                                         "reason": order.reason, "department": order.department})
         return TurnResult(chat.state, replies, order.id)
 
-    async def open_order_id(self, chat: ChatSession) -> str | None:
+    async def open_order(self, chat: ChatSession) -> WorkOrder | None:
         return await self.db.scalar(
-            select(WorkOrder.id)
+            select(WorkOrder)
             .where(WorkOrder.session_id == chat.id, WorkOrder.status != "closed")
             .order_by(WorkOrder.created_at.desc())
         )
+
+    async def to_people(self, chat: ChatSession, message: ChatMessage) -> TurnResult:
+        """Queued or with an agent: relay to the agents, or take the satisfaction rating."""
+        order = await self.open_order(chat)
+        if order is None:
+            return TurnResult(chat.state)
+        self.hub.publish(AGENTS_TOPIC, {"type": "message", "work_order_id": order.id,
+                                        "message": message_payload(message)})
+        rating = parse_rating(message.text) if order.status == "resolved" else None
+        if rating is None:
+            return TurnResult(chat.state, work_order_id=order.id)
+        return await self.record_satisfaction(chat, order, rating)
+
+    async def record_satisfaction(self, chat: ChatSession, order: WorkOrder, rating: int) -> TurnResult:
+        """≤ 3 reopens the order for the same agent; otherwise it closes and the bot is back."""
+        order.satisfaction = rating
+        if rating <= self.settings.low_rating_max:
+            order.status = "reopened"
+            notice = messages.REOPENED.format(agent=order.assigned_to)
+        else:
+            order.status, order.closed_at = "closed", utcnow()
+            chat.state, chat.rasa_epoch = "bot", chat.rasa_epoch + 1
+            notice = messages.SATISFACTION_THANKS
+        reply = await self.add_message(chat, "system", notice)
+        await self.db.commit()
+        self.publish(chat, reply)
+        self.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "status": order.status,
+                                        "satisfaction": rating})
+        return TurnResult(chat.state, [reply], order.id)
 
     def publish(self, chat: ChatSession, message: ChatMessage) -> None:
         self.hub.publish(session_topic(chat.id), message_payload(message))

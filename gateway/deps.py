@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from gateway.agent_desk import AgentDesk
 from gateway.conversation import Conversation
 from gateway.models import ChatSession
 from gateway.security import decode_access_token, token_matches
@@ -35,6 +36,13 @@ def get_conversation(request: Request, db: DbSession, settings: SettingsDep) -> 
 
 
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]
+
+
+def get_agent_desk(conversation: ConversationDep) -> AgentDesk:
+    return AgentDesk(conversation)
+
+
+AgentDeskDep = Annotated[AgentDesk, Depends(get_agent_desk)]
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -67,15 +75,20 @@ class Staff:
     role: str
 
 
+def current_staff_from_token(token: str | None, settings: Settings) -> Staff | None:
+    claims = decode_access_token(token, settings) if token else None
+    return Staff(username=claims["sub"], role=claims["role"]) if claims else None
+
+
 async def current_staff(
     settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Staff:
-    claims = decode_access_token(token, settings) if token else None
-    if not claims:
+    staff = current_staff_from_token(token, settings)
+    if staff is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": "Bearer"}
         )
-    return Staff(username=claims["sub"], role=claims["role"])
+    return staff
 
 
 CurrentStaff = Annotated[Staff, Depends(current_staff)]

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
 AGENTS_TOPIC = "agents"
 
 
@@ -33,3 +35,24 @@ class LiveHub:
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         for queue in self._listeners.get(topic, ()):
             queue.put_nowait(payload)
+
+
+async def forward(websocket: WebSocket, topic: str) -> None:
+    """Push everything published on ``topic`` to an accepted socket until the client leaves."""
+    await websocket.accept()
+    async with websocket.app.state.hub.subscribe(topic) as queue:
+        receiver = asyncio.create_task(websocket.receive_text())
+        try:
+            while True:
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+                if receiver in done:
+                    getter.cancel()
+                    receiver.result()  # raises WebSocketDisconnect when the client leaves
+                    receiver = asyncio.create_task(websocket.receive_text())
+                    continue
+                await websocket.send_json(getter.result())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            receiver.cancel()

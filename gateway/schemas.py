@@ -46,19 +46,33 @@ class SessionCreated(BaseModel):
     messages: list[MessageOut]
 
 
+def checked_text(text: str) -> str:
+    """Stripped text, refused (in Chinese) when empty or longer than the limit."""
+    text = text.strip()
+    if not text:
+        raise ValueError(messages.TEXT_EMPTY)
+    limit = get_settings().max_message_chars
+    if len(text) > limit:
+        raise ValueError(messages.TEXT_TOO_LONG.format(limit=limit))
+    return text
+
+
 class TextIn(BaseModel):
     text: str
 
     @field_validator("text")
     @classmethod
     def text_fits(cls, text: str) -> str:
-        text = text.strip()
-        if not text:
-            raise ValueError(messages.TEXT_EMPTY)
-        limit = get_settings().max_message_chars
-        if len(text) > limit:
-            raise ValueError(messages.TEXT_TOO_LONG.format(limit=limit))
-        return text
+        return checked_text(text)
+
+
+class ResolutionIn(BaseModel):
+    resolution: str
+
+    @field_validator("resolution")
+    @classmethod
+    def resolution_fits(cls, resolution: str) -> str:
+        return checked_text(resolution)
 
 
 class TurnOut(BaseModel):
@@ -88,6 +102,7 @@ class WorkOrderSummary(BaseModel):
     first_response_due: datetime
     resolve_due: datetime
     assigned_to: str | None
+    satisfaction: int | None = None
 
 
 class KBHit(BaseModel):

@@ -27,6 +27,11 @@ class WorkOrder(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     assigned_to: Mapped[str | None] = mapped_column(String(64))
     resolution: Mapped[str | None] = mapped_column(Text)
+    # The customer's 1–5 answer to "问题是否已解决？" after the agent resolved the order.
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     first_response_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolve_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -111,7 +111,12 @@ def work_order_view(order: WorkOrder, messages: list[ChatMessage]) -> dict[str, 
         "sla": {"first_response_due": order.first_response_due, "resolve_due": order.resolve_due},
         "session_id": order.session_id,
         "assigned_to": order.assigned_to,
+        "resolution": order.resolution,
+        "satisfaction": order.satisfaction,
         "created_at": order.created_at,
+        "first_response_at": order.first_response_at,
+        "resolved_at": order.resolved_at,
+        "closed_at": order.closed_at,
     }
 
 

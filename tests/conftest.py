@@ -13,6 +13,7 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 AGENT = ("agent1", "agent-pass-1")
+AGENT2 = ("agent2", "agent-pass-2")
 ADMIN = ("admin", "admin-pass-1")
 
 
@@ -50,7 +51,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         "KEFU_PORT": str(free_port()),
         "RASA_PORT": str(free_port()),
         "ACTIONS_PORT": str(free_port()),
-        "KEFU_BOOTSTRAP_AGENT": f"{AGENT[0]}:{AGENT[1]}",
+        "KEFU_BOOTSTRAP_AGENT": f"{AGENT[0]}:{AGENT[1]},{AGENT2[0]}:{AGENT2[1]}",
         "KEFU_BOOTSTRAP_ADMIN": f"{ADMIN[0]}:{ADMIN[1]}",
     }
     saved = {name: os.environ.get(name) for name in environment}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, HTTPException, Query, WebSocket, status
 from sqlalchemy import select
 
 from gateway.conversation import message_payload
 from gateway.deps import ConversationDep, CustomerSession, DbSession, load_customer_session
-from gateway.live import session_topic
+from gateway.live import forward, session_topic
 from gateway.models import ChatMessage, ChatSession
 from gateway.schemas import MessagesOut, SessionCreate, SessionCreated, TextIn, TurnOut
 from gateway.security import new_session_token, token_digest
@@ -68,20 +67,4 @@ async def session_socket(websocket: WebSocket, session_id: str, db: DbSession, t
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     await db.close()
-    await websocket.accept()
-    async with websocket.app.state.hub.subscribe(session_topic(session_id)) as queue:
-        receiver = asyncio.create_task(websocket.receive_text())
-        try:
-            while True:
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-                if receiver in done:
-                    getter.cancel()
-                    receiver.result()  # raises WebSocketDisconnect when the client leaves
-                    receiver = asyncio.create_task(websocket.receive_text())
-                    continue
-                await websocket.send_json(getter.result())
-        except WebSocketDisconnect:
-            pass
-        finally:
-            receiver.cancel()
+    await forward(websocket, session_topic(session_id))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, WebSocket, status
 from sqlalchemy import case, select
 
-from gateway.deps import CurrentStaff, DbSession
-from gateway.schemas import WorkOrderOut, WorkOrderSummary
+from gateway.conversation import message_payload
+from gateway.deps import AgentDeskDep, CurrentStaff, DbSession, SettingsDep, current_staff_from_token
+from gateway.live import AGENTS_TOPIC, forward
+from gateway.schemas import MessageOut, ResolutionIn, TextIn, WorkOrderOut, WorkOrderSummary
 from handoff.models import WorkOrder
 from handoff.work_orders import session_messages, work_order_view
 from kefu import messages
@@ -29,4 +31,34 @@ async def get_work_order(work_order_id: str, staff: CurrentStaff, db: DbSession)
     order = await db.get(WorkOrder, work_order_id)
     if order is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, messages.WORK_ORDER_NOT_FOUND)
+    return await full_view(db, order)
+
+
+async def full_view(db: DbSession, order: WorkOrder) -> WorkOrderOut:
     return work_order_view(order, await session_messages(db, order.session_id))
+
+
+@router.post("/{work_order_id}/claim")
+async def claim(work_order_id: str, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
+    """Take a queued order: the customer is told, and the session is the agent's."""
+    return await full_view(desk.db, await desk.claim(work_order_id, staff.username))
+
+
+@router.post("/{work_order_id}/messages", response_model=MessageOut, response_model_exclude_none=True)
+async def send_to_customer(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> dict:
+    return message_payload(await desk.reply(work_order_id, staff.username, body.text))
+
+
+@router.post("/{work_order_id}/resolve")
+async def resolve(work_order_id: str, body: ResolutionIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
+    """Store the resolution and ask the customer for 1–5; the answer closes or reopens it."""
+    return await full_view(desk.db, await desk.resolve(work_order_id, staff.username, body.resolution))
+
+
+@router.websocket("/live")
+async def live(websocket: WebSocket, settings: SettingsDep, token: str = "") -> None:
+    """New handoffs and customer messages, pushed to online agents."""
+    if current_staff_from_token(token, settings) is None:
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+        return
+    await forward(websocket, AGENTS_TOPIC)

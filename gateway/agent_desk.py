@@ -1,0 +1,75 @@
+"""What an agent does with a work order: claim it, talk to the customer, resolve it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import HTTPException, status
+from sqlalchemy import update
+
+from gateway.conversation import Conversation
+from gateway.models import ChatMessage, ChatSession
+from handoff.models import WorkOrder
+from kefu import messages
+from kefu.db import utcnow
+
+ACTIVE = ("assigned", "reopened")
+RATING_BUTTONS = [{"title": str(score), "payload": str(score)} for score in range(1, 6)]
+
+
+@dataclass
+class AgentDesk:
+    conversation: Conversation
+
+    @property
+    def db(self):  # type: ignore[no-untyped-def]
+        return self.conversation.db
+
+    async def order(self, work_order_id: str) -> WorkOrder:
+        order = await self.db.get(WorkOrder, work_order_id)
+        if order is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, messages.WORK_ORDER_NOT_FOUND)
+        return order
+
+    async def claim(self, work_order_id: str, agent: str) -> WorkOrder:
+        """Exactly one of two agents claiming at once wins; the database decides."""
+        order = await self.order(work_order_id)
+        claimed = await self.db.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == work_order_id, WorkOrder.status == "queued")
+            .values(status="assigned", assigned_to=agent)
+        )
+        if claimed.rowcount != 1:
+            await self.db.rollback()
+            raise HTTPException(status.HTTP_409_CONFLICT, messages.WORK_ORDER_TAKEN)
+        chat = await self.db.get(ChatSession, order.session_id)
+        chat.state = "agent"
+        await self.say(chat, "system", messages.AGENT_JOINED.format(agent=agent))
+        await self.db.refresh(order)
+        return order
+
+    async def held_by(self, work_order_id: str, agent: str) -> tuple[WorkOrder, ChatSession]:
+        order = await self.order(work_order_id)
+        if order.assigned_to != agent:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, messages.WORK_ORDER_NOT_YOURS)
+        if order.status not in ACTIVE:
+            raise HTTPException(status.HTTP_409_CONFLICT, messages.WORK_ORDER_NOT_ACTIVE)
+        return order, await self.db.get(ChatSession, order.session_id)
+
+    async def reply(self, work_order_id: str, agent: str, text: str) -> ChatMessage:
+        order, chat = await self.held_by(work_order_id, agent)
+        order.first_response_at = order.first_response_at or utcnow()
+        return await self.say(chat, "agent", text)
+
+    async def resolve(self, work_order_id: str, agent: str, resolution: str) -> WorkOrder:
+        """Store the resolution and ask the customer whether the problem is solved."""
+        order, chat = await self.held_by(work_order_id, agent)
+        order.status, order.resolution, order.resolved_at = "resolved", resolution, utcnow()
+        await self.say(chat, "system", messages.ASK_SATISFACTION, buttons=RATING_BUTTONS)
+        return order
+
+    async def say(self, chat: ChatSession, sender: str, text: str, **fields: object) -> ChatMessage:
+        message = await self.conversation.add_message(chat, sender, text, **fields)
+        await self.db.commit()
+        self.conversation.publish(chat, message)
+        return message

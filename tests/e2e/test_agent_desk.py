@@ -1,0 +1,114 @@
+"""After the handoff: an agent claims, talks live with the customer, resolves; the customer rates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import AGENT, AGENT2
+from tests.e2e.customer import Customer, texts
+
+pytestmark = pytest.mark.slow
+
+
+def handed_off(client, product) -> tuple[Customer, str]:
+    customer = Customer(client, product, name="王五")
+    return customer, customer.say("转人工")["work_order_id"]
+
+
+def post(client, product, user, path, **body):
+    return client.post(f"{product.api}/work-orders/{path}", json=body or None,
+                       headers=product.staff_headers(client, user))
+
+
+def test_claim_hands_the_session_to_the_agent_and_the_bot_goes_quiet(client, product):
+    customer, order_id = handed_off(client, product)
+    claimed = post(client, product, AGENT, f"{order_id}/claim")
+    assert claimed.status_code == 200 and claimed.json()["status"] == "assigned"
+    assert claimed.json()["assigned_to"] == AGENT[0]
+    history = customer.history()
+    assert history["state"] == "agent" and f"客服{AGENT[0]}已接入" in history["messages"][-1]["text"]
+    reply = customer.say("退款多久能到账")
+    assert reply["state"] == "agent" and reply["messages"] == []
+    assert post(client, product, AGENT2, f"{order_id}/claim").status_code == 409
+
+
+def test_two_agents_claiming_at_once_exactly_one_wins(client, product):
+    _, order_id = handed_off(client, product)
+    headers = [product.staff_headers(client, user) for user in (AGENT, AGENT2)]
+
+    def claim(header: dict) -> int:
+        with httpx.Client(timeout=30) as own:
+            return own.post(f"{product.api}/work-orders/{order_id}/claim", headers=header).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(claim, headers))
+    assert codes == [200, 409]
+
+
+def test_agent_and_customer_reach_each_other_live(client, product):
+    customer, order_id = handed_off(client, product)
+    post(client, product, AGENT, f"{order_id}/claim")
+    base = product.base_url.replace("http", "ws") + "/api/v1"
+    token = product.staff_headers(client, AGENT)["Authorization"].split()[1]
+
+    customer_url = f"{base}/sessions/{customer.id}/ws?token={customer.session['token']}"
+
+    async def exchange() -> tuple[dict, dict]:
+        async with websockets.connect(customer_url) as mine, \
+                websockets.connect(f"{base}/work-orders/live?token={token}") as agents:
+            sent = await asyncio.to_thread(
+                post, client, product, AGENT, f"{order_id}/messages", text="您好，我来帮您处理"
+            )
+            assert sent.status_code == 200, sent.text
+            to_customer = json.loads(await asyncio.wait_for(mine.recv(), 1))
+            await asyncio.to_thread(customer.say, "好的，订单DD202611180001")
+            to_agent = json.loads(await asyncio.wait_for(agents.recv(), 1))
+            return to_customer, to_agent
+
+    to_customer, to_agent = asyncio.run(exchange())
+    assert to_customer["sender"] == "agent" and to_customer["text"] == "您好，我来帮您处理"
+    assert to_agent["work_order_id"] == order_id and to_agent["message"]["text"] == "好的，订单DD202611180001"
+
+
+def test_resolve_asks_for_satisfaction_and_a_good_rating_closes(client, product):
+    customer, order_id = handed_off(client, product)
+    post(client, product, AGENT, f"{order_id}/claim")
+    resolved = post(client, product, AGENT, f"{order_id}/resolve", resolution="已为客户办理退款")
+    assert resolved.json()["status"] == "resolved"
+    question = customer.history()["messages"][-1]
+    assert question["text"].startswith("问题是否已解决？请回复1-5分") and len(question["buttons"]) == 5
+    reply = customer.say("5")
+    assert reply["state"] == "bot"
+    order = client.get(f"{product.api}/work-orders/{order_id}", headers=product.staff_headers(client, AGENT)).json()
+    assert order["status"] == "closed" and order["satisfaction"] == 5
+    assert "请回复1-5分" in texts(customer.say("怎么开发票"))[-1]  # the bot answers again
+
+
+def test_a_low_rating_reopens_for_the_same_agent(client, product):
+    customer, order_id = handed_off(client, product)
+    post(client, product, AGENT, f"{order_id}/claim")
+    post(client, product, AGENT, f"{order_id}/resolve", resolution="已处理")
+    reply = customer.say("2分")
+    assert reply["state"] == "agent" and AGENT[0] in texts(reply)[0]
+    order = client.get(f"{product.api}/work-orders/{order_id}", headers=product.staff_headers(client, AGENT)).json()
+    assert order["status"] == "reopened" and order["satisfaction"] == 2
+    assert post(client, product, AGENT, f"{order_id}/messages", text="我们继续处理").status_code == 200
+
+
+def test_only_the_holder_acts_and_customers_never(client, product):
+    customer, order_id = handed_off(client, product)
+    assert post(client, product, AGENT, f"{order_id}/messages", text="抢先回复").status_code == 403
+    post(client, product, AGENT, f"{order_id}/claim")
+    assert post(client, product, AGENT2, f"{order_id}/messages", text="你好").status_code == 403
+    assert post(client, product, AGENT2, f"{order_id}/resolve", resolution="x").status_code == 403
+    as_customer = client.post(f"{product.api}/work-orders/{order_id}/claim", headers=customer.headers)
+    assert as_customer.status_code == 401
+    empty = post(client, product, AGENT, f"{order_id}/messages", text=" ")
+    assert empty.status_code == 422 and not empty.json()["detail"].isascii()
+    assert post(client, product, AGENT, "G00000000000/claim").status_code == 404
