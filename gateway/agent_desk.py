@@ -8,8 +8,9 @@ from fastapi import HTTPException, status
 from sqlalchemy import update
 
 from gateway.conversation import Conversation
-from gateway.models import ChatMessage, ChatSession
-from handoff.models import WorkOrder
+from gateway.live import AGENTS_TOPIC
+from gateway.models import ChatMessage, ChatSession, StaffUser
+from handoff.models import WorkOrder, WorkOrderEvent
 from kefu import messages
 from kefu.db import utcnow
 
@@ -66,6 +67,34 @@ class AgentDesk:
         order, chat = await self.held_by(work_order_id, agent)
         order.status, order.resolution, order.resolved_at = "resolved", resolution, utcnow()
         await self.say(chat, "system", messages.ASK_SATISFACTION, buttons=RATING_BUTTONS)
+        return order
+
+    async def note(self, work_order_id: str, author: str, text: str) -> WorkOrderEvent:
+        await self.order(work_order_id)
+        event = WorkOrderEvent(work_order_id=work_order_id, kind="note", author=author, text=text)
+        self.db.add(event)
+        await self.db.commit()
+        return event
+
+    async def transfer(
+        self, work_order_id: str, agent: str, note: str, department: str | None, to_agent: str | None
+    ) -> WorkOrder:
+        """Hand a held order to another department's queue or straight to another agent."""
+        order, chat = await self.held_by(work_order_id, agent)
+        if to_agent:
+            user = await self.db.get(StaffUser, to_agent)
+            if user is None:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, messages.UNKNOWN_AGENT.format(agent=to_agent))
+            order.assigned_to = to_agent
+        else:
+            order.status, order.assigned_to, chat.state = "queued", None, "queued"
+        order.department = department or order.department
+        target = to_agent or order.department
+        self.db.add(WorkOrderEvent(work_order_id=order.id, kind="transfer", author=agent,
+                                   text=messages.TRANSFER_NOTE.format(target=target, note=note)))
+        await self.db.commit()
+        self.conversation.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "status": order.status,
+                                                     "department": order.department, "assigned_to": order.assigned_to})
         return order
 
     async def say(self, chat: ChatSession, sender: str, text: str, **fields: object) -> ChatMessage:

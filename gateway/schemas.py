@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kefu import messages
 from kefu.settings import get_settings
@@ -75,6 +75,30 @@ class ResolutionIn(BaseModel):
         return checked_text(resolution)
 
 
+class TransferIn(BaseModel):
+    note: str
+    department: str | None = None
+    agent: str | None = Field(None, max_length=64)
+
+    @field_validator("note")
+    @classmethod
+    def note_fits(cls, note: str) -> str:
+        return checked_text(note)
+
+    @field_validator("department")
+    @classmethod
+    def known_department(cls, department: str | None) -> str | None:
+        if department is not None and department not in get_settings().departments:
+            raise ValueError(messages.UNKNOWN_DEPARTMENT.format(department=department))
+        return department
+
+    @model_validator(mode="after")
+    def has_target(self) -> TransferIn:
+        if not (self.department or self.agent):
+            raise ValueError(messages.TRANSFER_NEEDS_TARGET)
+        return self
+
+
 class TurnOut(BaseModel):
     state: SessionState
     messages: list[MessageOut]
@@ -103,6 +127,8 @@ class WorkOrderSummary(BaseModel):
     resolve_due: datetime
     assigned_to: str | None
     satisfaction: int | None = None
+    first_response_overdue: bool
+    resolve_overdue: bool
 
 
 class KBHit(BaseModel):

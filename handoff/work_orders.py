@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import ChatMessage, ChatSession
-from handoff.models import WorkOrder
+from handoff.models import WorkOrder, WorkOrderEvent
 from handoff.numbering import next_work_order_id
 from handoff.rules import URGENCY_ORDER, classify_urgency, key_facts, sla_deadlines
 from kefu.db import utcnow
@@ -81,6 +82,20 @@ async def open_work_order(
     return order
 
 
+def overdue(order: WorkOrder, now: datetime) -> dict[str, bool]:
+    """SLA breaches: no first answer 10 minutes after handoff, not resolved by the due time."""
+    open_ = order.status not in ("resolved", "closed")
+    return {
+        "first_response_overdue": order.first_response_at is None and open_ and now > _aware(order.first_response_due),
+        "resolve_overdue": open_ and now > _aware(order.resolve_due),
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without their (UTC) zone.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def transcript_entry(message: ChatMessage) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "seq": message.seq,
@@ -95,7 +110,14 @@ def transcript_entry(message: ChatMessage) -> dict[str, Any]:
     return entry
 
 
-def work_order_view(order: WorkOrder, messages: list[ChatMessage]) -> dict[str, Any]:
+async def work_order_events(db: AsyncSession, work_order_id: str) -> list[WorkOrderEvent]:
+    rows = await db.scalars(
+        select(WorkOrderEvent).where(WorkOrderEvent.work_order_id == work_order_id).order_by(WorkOrderEvent.id)
+    )
+    return list(rows)
+
+
+def work_order_view(order: WorkOrder, messages: list[ChatMessage], events: list[WorkOrderEvent]) -> dict[str, Any]:
     return {
         "id": order.id,
         "status": order.status,
@@ -108,7 +130,14 @@ def work_order_view(order: WorkOrder, messages: list[ChatMessage]) -> dict[str, 
         "summary": order.summary,
         "rating": order.rating,
         "transcript": [transcript_entry(message) for message in messages],
-        "sla": {"first_response_due": order.first_response_due, "resolve_due": order.resolve_due},
+        "events": [
+            {"kind": e.kind, "author": e.author, "text": e.text, "created_at": e.created_at} for e in events
+        ],
+        "sla": {
+            "first_response_due": order.first_response_due,
+            "resolve_due": order.resolve_due,
+            **overdue(order, utcnow()),
+        },
         "session_id": order.session_id,
         "assigned_to": order.assigned_to,
         "resolution": order.resolution,

@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}"
 
+    @property
+    def departments(self) -> set[str]:
+        return {route.department for route in (*self.routes.values(), FALLBACK_ROUTE)}
+
     def route_for(self, intent: str | None) -> Route:
         return self.routes.get(intent or "", FALLBACK_ROUTE)
 

@@ -112,3 +112,44 @@ def test_only_the_holder_acts_and_customers_never(client, product):
     empty = post(client, product, AGENT, f"{order_id}/messages", text=" ")
     assert empty.status_code == 422 and not empty.json()["detail"].isascii()
     assert post(client, product, AGENT, "G00000000000/claim").status_code == 404
+
+
+def staff_get(client, product, path, **params):
+    response = client.get(f"{product.api}/work-orders{path}", params=params,
+                          headers=product.staff_headers(client, AGENT))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_notes_stay_internal(client, product):
+    customer, order_id = handed_off(client, product)
+    noted = post(client, product, AGENT, f"{order_id}/notes", text="客户情绪激动，注意安抚")
+    assert noted.status_code == 201
+    assert noted.json()["events"][-1] == {**noted.json()["events"][-1], "kind": "note", "author": AGENT[0]}
+    assert all("注意安抚" not in m["text"] for m in customer.history()["messages"])
+
+
+def test_transfer_to_a_department_requeues_and_to_an_agent_reassigns(client, product):
+    customer, order_id = handed_off(client, product)
+    post(client, product, AGENT, f"{order_id}/claim")
+    to_agent = post(client, product, AGENT, f"{order_id}/transfer", agent=AGENT2[0], note="请跟进退款")
+    assert to_agent.status_code == 200 and to_agent.json()["assigned_to"] == AGENT2[0]
+    to_queue = post(client, product, AGENT2, f"{order_id}/transfer", department="财务部", note="需要财务核实")
+    body = to_queue.json()
+    assert body["status"] == "queued" and body["department"] == "财务部" and body["assigned_to"] is None
+    assert [e["kind"] for e in body["events"]] == ["transfer", "transfer"]
+    assert customer.history()["state"] == "queued"
+    assert order_id in [o["id"] for o in staff_get(client, product, "", status="queued", department="财务部")]
+    unknown = post(client, product, AGENT, f"{order_id}/transfer", department="火星部", note="x")
+    assert unknown.status_code == 422 and not unknown.json()["detail"].isascii()
+    assert post(client, product, AGENT, f"{order_id}/transfer", note="无目标").status_code == 422
+
+
+def test_queue_filters_and_counts(client, product):
+    _, order_id = handed_off(client, product)
+    post(client, product, AGENT2, f"{order_id}/claim")
+    mine = staff_get(client, product, "", agent=AGENT2[0])
+    assert order_id in [o["id"] for o in mine] and all(o["assigned_to"] == AGENT2[0] for o in mine)
+    assert all(o["first_response_overdue"] is False for o in mine)
+    counts = staff_get(client, product, "/counts")
+    assert counts["assigned"] >= 1 and counts["queued"] == len(staff_get(client, product, "", status="queued"))

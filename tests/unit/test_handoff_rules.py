@@ -92,3 +92,23 @@ def test_key_facts_ignores_numbers_that_are_not_phones() -> None:
 
 def test_key_facts_empty() -> None:
     assert key_facts([]) == {"order_ids": [], "phones": [], "amounts": []}
+
+
+def test_overdue_flags_follow_the_sla_and_the_status() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from handoff.models import WorkOrder
+    from handoff.work_orders import overdue
+
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    order = WorkOrder(status="queued", first_response_due=start + timedelta(minutes=10),
+                      resolve_due=start + timedelta(hours=2), first_response_at=None)
+    assert overdue(order, start + timedelta(minutes=5)) == {"first_response_overdue": False, "resolve_overdue": False}
+    assert overdue(order, start + timedelta(minutes=11))["first_response_overdue"] is True
+    order.first_response_at = start + timedelta(minutes=3)
+    assert overdue(order, start + timedelta(hours=3)) == {"first_response_overdue": False, "resolve_overdue": True}
+    order.status = "resolved"
+    assert overdue(order, start + timedelta(hours=3))["resolve_overdue"] is False
+    naive = WorkOrder(status="queued", first_response_due=datetime(2026, 11, 23, 9, 10),
+                      resolve_due=datetime(2026, 11, 23, 11, 0), first_response_at=None)
+    assert overdue(naive, start + timedelta(minutes=11))["first_response_overdue"] is True

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, WebSocket, status
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 
 from gateway.conversation import message_payload
 from gateway.deps import AgentDeskDep, CurrentStaff, DbSession, SettingsDep, current_staff_from_token
 from gateway.live import AGENTS_TOPIC, forward
-from gateway.schemas import MessageOut, ResolutionIn, TextIn, WorkOrderOut, WorkOrderSummary
+from gateway.schemas import MessageOut, ResolutionIn, TextIn, TransferIn, WorkOrderOut, WorkOrderSummary
 from handoff.models import WorkOrder
-from handoff.work_orders import session_messages, work_order_view
+from handoff.work_orders import overdue, session_messages, work_order_events, work_order_view
 from kefu import messages
+from kefu.db import utcnow
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
@@ -19,11 +20,31 @@ MOST_URGENT_FIRST = case({"critical": 0, "urgent": 1, "normal": 2}, value=WorkOr
 
 
 @router.get("", response_model=list[WorkOrderSummary])
-async def list_work_orders(staff: CurrentStaff, db: DbSession, status: str | None = None) -> list[WorkOrder]:
+async def list_work_orders(
+    staff: CurrentStaff,
+    db: DbSession,
+    status: str | None = None,
+    department: str | None = None,
+    agent: str | None = None,
+) -> list[dict]:
+    """The queue: most urgent first, then longest waiting, with SLA breaches flagged."""
     query = select(WorkOrder).order_by(MOST_URGENT_FIRST, WorkOrder.created_at)
-    if status:
-        query = query.where(WorkOrder.status == status)
-    return list(await db.scalars(query))
+    for column, value in ((WorkOrder.status, status), (WorkOrder.department, department),
+                          (WorkOrder.assigned_to, agent)):
+        if value:
+            query = query.where(column == value)
+    now = utcnow()
+    return [{**summary_fields(order), **overdue(order, now)} for order in await db.scalars(query)]
+
+
+@router.get("/counts")
+async def count_by_status(staff: CurrentStaff, db: DbSession) -> dict[str, int]:
+    rows = await db.execute(select(WorkOrder.status, func.count()).group_by(WorkOrder.status))
+    return dict(rows.tuples().all())
+
+
+def summary_fields(order: WorkOrder) -> dict:
+    return {name: getattr(order, name) for name in WorkOrderSummary.model_fields if hasattr(order, name)}
 
 
 @router.get("/{work_order_id}")
@@ -35,7 +56,9 @@ async def get_work_order(work_order_id: str, staff: CurrentStaff, db: DbSession)
 
 
 async def full_view(db: DbSession, order: WorkOrder) -> WorkOrderOut:
-    return work_order_view(order, await session_messages(db, order.session_id))
+    return work_order_view(
+        order, await session_messages(db, order.session_id), await work_order_events(db, order.id)
+    )
 
 
 @router.post("/{work_order_id}/claim")
@@ -53,6 +76,19 @@ async def send_to_customer(work_order_id: str, body: TextIn, staff: CurrentStaff
 async def resolve(work_order_id: str, body: ResolutionIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
     """Store the resolution and ask the customer for 1–5; the answer closes or reopens it."""
     return await full_view(desk.db, await desk.resolve(work_order_id, staff.username, body.resolution))
+
+
+@router.post("/{work_order_id}/notes", status_code=status.HTTP_201_CREATED)
+async def add_note(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
+    """An internal note: on the work order for colleagues, never shown to the customer."""
+    await desk.note(work_order_id, staff.username, body.text)
+    return await full_view(desk.db, await desk.order(work_order_id))
+
+
+@router.post("/{work_order_id}/transfer")
+async def transfer(work_order_id: str, body: TransferIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
+    order = await desk.transfer(work_order_id, staff.username, body.note, body.department, body.agent)
+    return await full_view(desk.db, order)
 
 
 @router.websocket("/live")
