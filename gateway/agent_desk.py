@@ -11,6 +11,7 @@ from gateway.conversation import Conversation
 from gateway.live import AGENTS_TOPIC
 from gateway.models import ChatMessage, ChatSession, StaffUser
 from handoff.models import WorkOrder, WorkOrderEvent
+from handoff.service_standard import forbidden_in
 from kefu import messages
 from kefu.db import utcnow
 
@@ -58,9 +59,11 @@ class AgentDesk:
         return order, await self.db.get(ChatSession, order.session_id)
 
     async def reply(self, work_order_id: str, agent: str, text: str) -> ChatMessage:
+        """Send to the customer; any 服务忌语 in it is recorded on the message."""
         order, chat = await self.held_by(work_order_id, agent)
         order.first_response_at = order.first_response_at or utcnow()
-        return await self.say(chat, "agent", text)
+        forbidden = forbidden_in(text, self.conversation.settings)
+        return await self.say(chat, "agent", text, flags={"forbidden": forbidden} if forbidden else None)
 
     async def resolve(self, work_order_id: str, agent: str, resolution: str) -> WorkOrder:
         """Store the resolution and ask the customer whether the problem is solved."""

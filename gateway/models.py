@@ -48,6 +48,8 @@ class ChatMessage(Base):
     kb_id: Mapped[str | None] = mapped_column(String(128))
     score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # What the server noticed in an agent's message, e.g. {"forbidden": ["不清楚"]}.
+    flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -39,6 +39,15 @@ class MessageOut(BaseModel):
     created_at: datetime
 
 
+class AgentMessageOut(MessageOut):
+    forbidden: list[str] = []
+
+
+class ServiceStandard(BaseModel):
+    canned_replies: list[dict[str, str]]
+    forbidden_phrases: list[str]
+
+
 class SessionCreated(BaseModel):
     session_id: str
     token: str

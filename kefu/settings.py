@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         "退款", "投诉", "硬件故障", "坏了", "故障", "开不了机", "充不进电", "差评", "赔偿",
     ]
 
+    # 服务忌语: evasive, rhetorical or accusing phrases agents must not send (regexes).
+    forbidden_phrases: list[str] = [
+        "不清楚", "不知道", "没办法", "这是规定", "不是我办的", "不归我管", "我也没办法",
+        "你自己看", "你听不懂", "你到底", "你.{0,2}到.{1,8}部门问问", "找别人去", "爱找谁找谁",
+    ]
+
     routes: dict[str, Route] = DEFAULT_ROUTES
 
     @property

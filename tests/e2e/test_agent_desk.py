@@ -153,3 +153,16 @@ def test_queue_filters_and_counts(client, product):
     assert all(o["first_response_overdue"] is False for o in mine)
     counts = staff_get(client, product, "/counts")
     assert counts["assigned"] >= 1 and counts["queued"] == len(staff_get(client, product, "", status="queued"))
+
+
+def test_forbidden_phrases_are_flagged_and_canned_replies_offered(client, product):
+    _, order_id = handed_off(client, product)
+    post(client, product, AGENT, f"{order_id}/claim")
+    polite = post(client, product, AGENT, f"{order_id}/messages", text="我会帮您核实，我们可以为您补发")
+    assert polite.status_code == 200 and polite.json()["forbidden"] == []
+    rude = post(client, product, AGENT, f"{order_id}/messages", text="这个我不清楚，你到物流部门问问吧")
+    assert rude.status_code == 200
+    assert set(rude.json()["forbidden"]) >= {"不清楚", "你到物流部门问问"}
+    standard = staff_get(client, product, "/service-standard")
+    assert standard["canned_replies"] and all("{" not in r["title"] for r in standard["canned_replies"])
+    assert "这是规定" in standard["forbidden_phrases"]

@@ -8,8 +8,17 @@ from sqlalchemy import case, func, select
 from gateway.conversation import message_payload
 from gateway.deps import AgentDeskDep, CurrentStaff, DbSession, SettingsDep, current_staff_from_token
 from gateway.live import AGENTS_TOPIC, forward
-from gateway.schemas import MessageOut, ResolutionIn, TextIn, TransferIn, WorkOrderOut, WorkOrderSummary
+from gateway.schemas import (
+    AgentMessageOut,
+    ResolutionIn,
+    ServiceStandard,
+    TextIn,
+    TransferIn,
+    WorkOrderOut,
+    WorkOrderSummary,
+)
 from handoff.models import WorkOrder
+from handoff.service_standard import canned_replies
 from handoff.work_orders import overdue, session_messages, work_order_events, work_order_view
 from kefu import messages
 from kefu.db import utcnow
@@ -47,6 +56,12 @@ def summary_fields(order: WorkOrder) -> dict:
     return {name: getattr(order, name) for name in WorkOrderSummary.model_fields if hasattr(order, name)}
 
 
+@router.get("/service-standard", response_model=ServiceStandard)
+async def service_standard(staff: CurrentStaff, settings: SettingsDep) -> dict:
+    """常用话术 and the 服务忌语 patterns the console checks before sending."""
+    return {"canned_replies": canned_replies(), "forbidden_phrases": settings.forbidden_phrases}
+
+
 @router.get("/{work_order_id}")
 async def get_work_order(work_order_id: str, staff: CurrentStaff, db: DbSession) -> WorkOrderOut:
     order = await db.get(WorkOrder, work_order_id)
@@ -67,9 +82,11 @@ async def claim(work_order_id: str, staff: CurrentStaff, desk: AgentDeskDep) -> 
     return await full_view(desk.db, await desk.claim(work_order_id, staff.username))
 
 
-@router.post("/{work_order_id}/messages", response_model=MessageOut, response_model_exclude_none=True)
+@router.post("/{work_order_id}/messages", response_model=AgentMessageOut, response_model_exclude_none=True)
 async def send_to_customer(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> dict:
-    return message_payload(await desk.reply(work_order_id, staff.username, body.text))
+    """Relay to the customer; ``forbidden`` lists any 服务忌语 the message contained."""
+    message = await desk.reply(work_order_id, staff.username, body.text)
+    return {**message_payload(message), "forbidden": (message.flags or {}).get("forbidden", [])}
 
 
 @router.post("/{work_order_id}/resolve")
