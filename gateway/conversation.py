@@ -9,18 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.live import AGENTS_TOPIC, LiveHub, session_topic
 from gateway.models import ChatMessage, ChatSession
 from gateway.rasa_client import BotReply, BotUnavailable, RasaClient
 from handoff.models import WorkOrder
+from handoff.rules import PHONE, mask_phone
 from handoff.work_orders import open_work_order
 from kefu import messages
 from kefu.db import utcnow
 from kefu.ratings import parse_rating
 from kefu.settings import Settings
+from kefu.text import normalize
 
 NOTE_KEY = "kefu"
 
@@ -98,18 +100,26 @@ class Conversation:
         replies = [await self.add_message(chat, "system", notice)] if notice else []
         order = await open_work_order(self.db, chat, reason, rating, self.settings)
         chat.state = "queued"
-        replies.append(
-            await self.add_message(
-                chat, "system",
-                messages.QUEUED.format(work_order_id=order.id, minutes=self.settings.first_response_minutes),
-            )
-        )
+        replies.append(await self.add_message(chat, "system", await self.queue_notice(order)))
         await self.db.commit()
         for message in replies:
             self.publish(chat, message)
         self.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "urgency": order.urgency,
                                         "reason": order.reason, "department": order.department})
         return TurnResult(chat.state, replies, order.id)
+
+    async def queue_notice(self, order: WorkOrder) -> str:
+        """Place in the queue; with nobody online also the expected wait and a callback offer."""
+        await self.db.flush()
+        ahead = await self.db.scalar(
+            select(func.count()).select_from(WorkOrder)
+            .where(WorkOrder.status == "queued", WorkOrder.created_at < order.created_at)
+        )
+        if self.hub.listeners(AGENTS_TOPIC) == 0:
+            wait = (ahead + 1) * self.settings.average_handling_minutes
+            return messages.QUEUED_NOBODY_ONLINE.format(ahead=ahead, wait=wait, work_order_id=order.id)
+        return messages.QUEUED.format(ahead=ahead, work_order_id=order.id,
+                                      minutes=self.settings.first_response_minutes)
 
     async def open_order(self, chat: ChatSession) -> WorkOrder | None:
         return await self.db.scalar(
@@ -125,10 +135,19 @@ class Conversation:
             return TurnResult(chat.state)
         self.hub.publish(AGENTS_TOPIC, {"type": "message", "work_order_id": order.id,
                                         "message": message_payload(message)})
+        if order.status == "queued" and (phone := PHONE.search(normalize(message.text))):
+            return await self.save_callback(chat, order, phone.group(0))
         rating = parse_rating(message.text) if order.status == "resolved" else None
         if rating is None:
             return TurnResult(chat.state, work_order_id=order.id)
         return await self.record_satisfaction(chat, order, rating)
+
+    async def save_callback(self, chat: ChatSession, order: WorkOrder, phone: str) -> TurnResult:
+        order.callback_phone = phone
+        reply = await self.add_message(chat, "system", messages.CALLBACK_SAVED.format(phone=mask_phone(phone)))
+        await self.db.commit()
+        self.publish(chat, reply)
+        return TurnResult(chat.state, [reply], order.id)
 
     async def record_satisfaction(self, chat: ChatSession, order: WorkOrder, rating: int) -> TurnResult:
         """≤ 3 reopens the order for the same agent; otherwise it closes and the bot is back."""

@@ -32,6 +32,9 @@ class LiveHub:
             if not self._listeners[topic]:
                 del self._listeners[topic]
 
+    def listeners(self, topic: str) -> int:
+        return len(self._listeners.get(topic, ()))
+
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         for queue in self._listeners.get(topic, ()):
             queue.put_nowait(payload)

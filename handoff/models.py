@@ -26,6 +26,8 @@ class WorkOrder(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     rating: Mapped[int | None] = mapped_column(Integer)
     assigned_to: Mapped[str | None] = mapped_column(String(64))
+    # A number the customer left to be called back on while nobody was online.
+    callback_phone: Mapped[str | None] = mapped_column(String(32))
     resolution: Mapped[str | None] = mapped_column(Text)
     # The customer's 1–5 answer to "问题是否已解决？" after the agent resolved the order.
     satisfaction: Mapped[int | None] = mapped_column(Integer)

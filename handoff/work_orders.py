@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.models import ChatMessage, ChatSession
 from handoff.models import WorkOrder, WorkOrderEvent
 from handoff.numbering import next_work_order_id
-from handoff.rules import URGENCY_ORDER, classify_urgency, key_facts, sla_deadlines
+from handoff.rules import URGENCY_ORDER, classify_urgency, key_facts, mask_phone, sla_deadlines
 from kefu.db import utcnow
 from kefu.settings import Settings
 
@@ -140,6 +140,7 @@ def work_order_view(order: WorkOrder, messages: list[ChatMessage], events: list[
         },
         "session_id": order.session_id,
         "assigned_to": order.assigned_to,
+        "callback": mask_phone(order.callback_phone) if order.callback_phone else None,
         "resolution": order.resolution,
         "satisfaction": order.satisfaction,
         "created_at": order.created_at,

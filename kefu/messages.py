@@ -5,7 +5,15 @@ The bot's own replies live in ``domain.yml``; KB answers live in the KB.
 
 # Conversation
 WELCOME = "您好，我是智能客服小服，请问有什么可以帮您？"
-QUEUED = "已为您转接人工客服，工单号{work_order_id}，客服人员将在{minutes}分钟内与您联系，您无需重复描述问题。"
+QUEUED = (
+    "正在为您转接人工客服，您前面还有{ahead}位。工单号{work_order_id}，客服人员将在{minutes}分钟内与您联系，"
+    "您无需重复描述问题。"
+)
+QUEUED_NOBODY_ONLINE = (
+    "正在为您转接人工客服，您前面还有{ahead}位，预计等待约{wait}分钟。工单号{work_order_id}，您无需重复描述问题。"
+    "如不方便等待，可以直接发送您的手机号，我们会尽快给您回电。"
+)
+CALLBACK_SAVED = "已记录您的回电号码{phone}，客服人员会尽快给您回电。"
 BOT_UNAVAILABLE = "系统繁忙，正在为您转接人工客服，您的消息已记录，请稍候。"
 
 AGENT_JOINED = "客服{agent}已接入，正在为您服务。"

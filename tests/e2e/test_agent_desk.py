@@ -166,3 +166,28 @@ def test_forbidden_phrases_are_flagged_and_canned_replies_offered(client, produc
     standard = staff_get(client, product, "/service-standard")
     assert standard["canned_replies"] and all("{" not in r["title"] for r in standard["canned_replies"])
     assert "这是规定" in standard["forbidden_phrases"]
+
+
+def test_nobody_online_tells_the_wait_and_takes_a_callback_number(client, product):
+    customer, order_id = handed_off(client, product)
+    notice = customer.history()["messages"][-1]["text"]
+    assert "您前面还有" in notice and "预计等待约" in notice and order_id in notice
+    reply = customer.say("我的手机号是13987654321，麻烦回电")
+    assert "139****4321" in texts(reply)[0]
+    order = client.get(f"{product.api}/work-orders/{order_id}", headers=product.staff_headers(client, AGENT)).json()
+    assert order["callback"] == "139****4321"
+
+
+def test_with_an_agent_online_the_notice_has_no_wait_estimate(client, product):
+    token = product.staff_headers(client, AGENT)["Authorization"].split()[1]
+    url = product.base_url.replace("http", "ws") + f"/api/v1/work-orders/live?token={token}"
+
+    async def handoff_while_online() -> tuple[str, dict]:
+        async with websockets.connect(url) as agents:
+            customer, order_id = await asyncio.to_thread(handed_off, client, product)
+            pushed = json.loads(await asyncio.wait_for(agents.recv(), 1))
+            return (await asyncio.to_thread(customer.history))["messages"][-1]["text"], pushed | {"want": order_id}
+
+    notice, pushed = asyncio.run(handoff_while_online())
+    assert "您前面还有" in notice and "预计等待" not in notice
+    assert pushed["type"] == "work_order" and pushed["id"] == pushed["want"]
