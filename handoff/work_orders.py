@@ -150,3 +150,24 @@ def work_order_view(order: WorkOrder, messages: list[ChatMessage], events: list[
     }
 
 
+
+
+EXPORT_COLUMNS = (
+    "id", "created_at", "status", "reason", "urgency", "intent", "category", "department",
+    "customer_id", "customer_name", "contact", "channel", "first_question", "rating", "satisfaction",
+    "assigned_to", "first_response_at", "resolved_at", "closed_at", "first_response_overdue", "resolve_overdue",
+)
+
+
+def export_row(order: WorkOrder, now: datetime) -> dict[str, Any]:
+    """One CSV row: personal data stays masked as on the work order."""
+    customer = order.customer or {}
+    return {
+        **{name: getattr(order, name) for name in EXPORT_COLUMNS if hasattr(order, name)},
+        "customer_id": customer.get("id"),
+        "customer_name": customer.get("name"),
+        "contact": customer.get("contact"),
+        "channel": customer.get("channel"),
+        "first_question": (order.summary or {}).get("first_question"),
+        **overdue(order, now),
+    }

@@ -191,3 +191,26 @@ def test_with_an_agent_online_the_notice_has_no_wait_estimate(client, product):
     notice, pushed = asyncio.run(handoff_while_online())
     assert "您前面还有" in notice and "预计等待" not in notice
     assert pushed["type"] == "work_order" and pushed["id"] == pushed["want"]
+
+
+def test_csv_export_of_a_date_range(client, product):
+    import csv
+    import io
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    _, order_id = handed_off(client, product)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    headers = product.staff_headers(client, AGENT)
+    response = client.get(f"{product.api}/work-orders/export.csv", params={"from": today, "to": today}, headers=headers)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    mine = next(row for row in rows if row["id"] == order_id)
+    assert mine["reason"] == "customer_request" and mine["customer_name"] == "王五"
+    assert all(row["id"].startswith(f"G{today:%Y%m%d}") for row in rows)
+    yesterday = today - timedelta(days=1)
+    empty = client.get(f"{product.api}/work-orders/export.csv", params={"from": yesterday, "to": yesterday},
+                       headers=headers)
+    assert list(csv.DictReader(io.StringIO(empty.text.lstrip("\ufeff")))) == []
+    bad = client.get(f"{product.api}/work-orders/export.csv", params={"from": "昨天", "to": today}, headers=headers)
+    assert bad.status_code == 422 and not bad.json()["detail"].isascii()

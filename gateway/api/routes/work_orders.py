@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, WebSocket, status
+import csv
+import io
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, Response, WebSocket, status
 from sqlalchemy import case, func, select
 
 from gateway.conversation import message_payload
@@ -19,7 +25,14 @@ from gateway.schemas import (
 )
 from handoff.models import WorkOrder
 from handoff.service_standard import canned_replies
-from handoff.work_orders import overdue, session_messages, work_order_events, work_order_view
+from handoff.work_orders import (
+    EXPORT_COLUMNS,
+    export_row,
+    overdue,
+    session_messages,
+    work_order_events,
+    work_order_view,
+)
 from kefu import messages
 from kefu.db import utcnow
 
@@ -54,6 +67,34 @@ async def count_by_status(staff: CurrentStaff, db: DbSession) -> dict[str, int]:
 
 def summary_fields(order: WorkOrder) -> dict:
     return {name: getattr(order, name) for name in WorkOrderSummary.model_fields if hasattr(order, name)}
+
+
+@router.get("/export.csv", response_class=Response)
+async def export_csv(
+    staff: CurrentStaff,
+    db: DbSession,
+    settings: SettingsDep,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> Response:
+    """Work orders created from ``from`` to ``to`` (local days, both included), as CSV."""
+    zone = ZoneInfo(settings.timezone)
+    # In UTC, as stored: SQLite keeps no zone and would compare local times with UTC ones.
+    since = datetime.combine(start, time.min, zone).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    orders = await db.scalars(
+        select(WorkOrder).where(WorkOrder.created_at >= since, WorkOrder.created_at < until)
+        .order_by(WorkOrder.created_at)
+    )
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    now = utcnow()
+    writer.writerows(export_row(order, now) for order in orders)
+    filename = f"work-orders-{start}-{end}.csv"
+    # A BOM lets Excel, which most service teams open CSVs with, read the Chinese correctly.
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/service-standard", response_model=ServiceStandard)
