@@ -9,6 +9,7 @@ run: setup
 	.venv/bin/kefu run
 
 test: setup
+	bash scripts/ensure_chromium.sh
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q
 

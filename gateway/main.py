@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from gateway.accounts import bootstrap_accounts
 from gateway.api import api_router
@@ -18,6 +20,8 @@ from gateway.rasa_client import RasaClient
 from kb_index.service import get_store
 from kefu.db import create_schema, make_engine, session_factory
 from kefu.settings import get_settings
+
+WEB_DIR = Path(__file__).parent / "web"
 
 
 @asynccontextmanager
@@ -41,6 +45,12 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Kefu 客服", version="1.0", lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(api_router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/console", include_in_schema=False)
+    async def console() -> FileResponse:
+        """The agent console: queue, work orders, live chat (plain HTML and JS, no build)."""
+        return FileResponse(WEB_DIR / "console.html")
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:

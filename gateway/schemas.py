@@ -46,6 +46,8 @@ class AgentMessageOut(MessageOut):
 class ServiceStandard(BaseModel):
     canned_replies: list[dict[str, str]]
     forbidden_phrases: list[str]
+    departments: list[str]
+    labels: dict[str, dict[str, str]]
 
 
 class SessionCreated(BaseModel):

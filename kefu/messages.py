@@ -58,3 +58,15 @@ DOC_ANSWER = "{passage}（来源：{source}）"
 KB_ENTRY_NOT_FOUND = "知识条目不存在"
 KB_FILE_TOO_LARGE = "文件不能超过{limit_mb}MB"
 
+
+# Work order labels (agent console)
+URGENCY_LABELS = {"normal": "普通", "urgent": "紧急", "critical": "特急"}
+REASON_LABELS = {
+    "low_rating": "评分低",
+    "two_misses": "连续两次未解答",
+    "customer_request": "客户要求转人工",
+    "bot_unavailable": "机器人不可用",
+}
+STATUS_LABELS = {
+    "queued": "排队中", "assigned": "处理中", "resolved": "待评价", "reopened": "重新处理", "closed": "已关闭",
+}

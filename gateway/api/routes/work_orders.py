@@ -99,8 +99,14 @@ async def export_csv(
 
 @router.get("/service-standard", response_model=ServiceStandard)
 async def service_standard(staff: CurrentStaff, settings: SettingsDep) -> dict:
-    """常用话术 and the 服务忌语 patterns the console checks before sending."""
-    return {"canned_replies": canned_replies(), "forbidden_phrases": settings.forbidden_phrases}
+    """常用话术, the 服务忌语 patterns the console checks before sending, and its labels."""
+    return {
+        "canned_replies": canned_replies(),
+        "forbidden_phrases": settings.forbidden_phrases,
+        "departments": sorted(settings.departments),
+        "labels": {"urgency": messages.URGENCY_LABELS, "reason": messages.REASON_LABELS,
+                   "status": messages.STATUS_LABELS},
+    }
 
 
 @router.get("/{work_order_id}")
