@@ -9,22 +9,25 @@ from gateway.security import hash_password, verify_password
 from kefu.settings import Settings
 
 
-def parse_accounts(spec: str | None) -> list[tuple[str, str]]:
-    """``user:password[,user2:password2…]`` → [(user, password), …]."""
-    pairs = []
+def parse_accounts(spec: str | None) -> list[tuple[str, str | None, str]]:
+    """``user[@部门]:password[,…]`` → [(user, department or None, password), …]."""
+    accounts = []
     for item in (spec or "").split(","):
-        username, _, password = item.strip().partition(":")
+        name, _, password = item.strip().partition(":")
+        username, _, department = name.partition("@")
         if username and password:
-            pairs.append((username, password))
-    return pairs
+            accounts.append((username, department or None, password))
+    return accounts
 
 
 async def bootstrap_accounts(db: AsyncSession, settings: Settings) -> None:
     for role, spec in (("agent", settings.bootstrap_agent), ("admin", settings.bootstrap_admin)):
-        for username, password in parse_accounts(spec):
+        for username, department, password in parse_accounts(spec):
             user = await db.get(StaffUser, username)
             if user is None:
-                db.add(StaffUser(username=username, password_hash=hash_password(password), role=role))
-            elif user.role != role or not verify_password(password, user.password_hash):
-                user.role, user.password_hash = role, hash_password(password)
+                user = StaffUser(username=username, password_hash=hash_password(password))
+                db.add(user)
+            elif not verify_password(password, user.password_hash):
+                user.password_hash = hash_password(password)
+            user.role, user.department = role, department
     await db.commit()

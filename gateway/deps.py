@@ -15,6 +15,7 @@ from gateway.agent_desk import AgentDesk
 from gateway.conversation import Conversation
 from gateway.models import ChatSession
 from gateway.security import decode_access_token, token_matches
+from handoff.models import WorkOrder
 from kefu import messages
 from kefu.settings import Settings, get_settings
 
@@ -73,11 +74,19 @@ CustomerSession = Annotated[ChatSession, Depends(customer_session)]
 class Staff:
     username: str
     role: str
+    department: str | None = None
+
+    def sees(self, order: WorkOrder) -> bool:
+        """Admins and agents without a department see every order; others their queue's and their own."""
+        return (
+            self.role == "admin" or self.department is None or order.department == self.department
+            or order.assigned_to == self.username
+        )
 
 
 def current_staff_from_token(token: str | None, settings: Settings) -> Staff | None:
     claims = decode_access_token(token, settings) if token else None
-    return Staff(username=claims["sub"], role=claims["role"]) if claims else None
+    return Staff(username=claims["sub"], role=claims["role"], department=claims.get("dept")) if claims else None
 
 
 async def current_staff(
@@ -101,3 +110,16 @@ async def current_admin(staff: CurrentStaff) -> Staff:
 
 
 CurrentAdmin = Annotated[Staff, Depends(current_admin)]
+
+
+async def visible_order(work_order_id: str, staff: CurrentStaff, db: DbSession) -> WorkOrder:
+    """The work order in the path, if it exists and is in the caller's queue."""
+    order = await db.get(WorkOrder, work_order_id)
+    if order is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.WORK_ORDER_NOT_FOUND)
+    if not staff.sees(order):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, messages.FORBIDDEN)
+    return order
+
+
+VisibleOrder = Annotated[WorkOrder, Depends(visible_order)]

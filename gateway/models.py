@@ -59,3 +59,5 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
+    # An agent with a department works that department's queue; None sees every queue.
+    department: Mapped[str | None] = mapped_column(String(32))

@@ -55,11 +55,12 @@ def jwt_secret(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def create_access_token(username: str, role: str, settings: Settings) -> str:
+def create_access_token(username: str, role: str, department: str | None, settings: Settings) -> str:
     now = utcnow()
     claims = {
         "sub": username,
         "role": role,
+        "dept": department,
         "iat": now,
         "exp": now + timedelta(minutes=settings.access_token_minutes),
     }

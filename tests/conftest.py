@@ -14,6 +14,7 @@ import pytest
 DATA = Path(__file__).parent / "data"
 AGENT = ("agent1", "agent-pass-1")
 AGENT2 = ("agent2", "agent-pass-2")
+LOGISTICS_AGENT = ("agent3", "agent-pass-3")  # works the 物流部 queue only
 ADMIN = ("admin", "admin-pass-1")
 
 
@@ -51,7 +52,9 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         "KEFU_PORT": str(free_port()),
         "RASA_PORT": str(free_port()),
         "ACTIONS_PORT": str(free_port()),
-        "KEFU_BOOTSTRAP_AGENT": f"{AGENT[0]}:{AGENT[1]},{AGENT2[0]}:{AGENT2[1]}",
+        "KEFU_BOOTSTRAP_AGENT": ",".join(
+            [f"{AGENT[0]}:{AGENT[1]}", f"{AGENT2[0]}:{AGENT2[1]}", f"{LOGISTICS_AGENT[0]}@物流部:{LOGISTICS_AGENT[1]}"]
+        ),
         "KEFU_BOOTSTRAP_ADMIN": f"{ADMIN[0]}:{ADMIN[1]}",
     }
     saved = {name: os.environ.get(name) for name in environment}

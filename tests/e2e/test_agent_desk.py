@@ -214,3 +214,19 @@ def test_csv_export_of_a_date_range(client, product):
     assert list(csv.DictReader(io.StringIO(empty.text.lstrip("\ufeff")))) == []
     bad = client.get(f"{product.api}/work-orders/export.csv", params={"from": "昨天", "to": today}, headers=headers)
     assert bad.status_code == 422 and not bad.json()["detail"].isascii()
+
+
+def test_an_agent_with_a_department_works_only_that_queue(client, product):
+    from tests.conftest import LOGISTICS_AGENT
+
+    _, general = handed_off(client, product)  # no problem type: 客服部
+    logistics_customer = Customer(client, product)
+    logistics_customer.say("我的快递三天了还没到，物流一直不更新")
+    logistics = logistics_customer.say("转人工")["work_order_id"]
+    headers = product.staff_headers(client, LOGISTICS_AGENT)
+    queue = client.get(f"{product.api}/work-orders", headers=headers).json()
+    assert logistics in [o["id"] for o in queue] and general not in [o["id"] for o in queue]
+    assert all(o["department"] == "物流部" for o in queue)
+    assert client.get(f"{product.api}/work-orders/{general}", headers=headers).status_code == 403
+    assert post(client, product, LOGISTICS_AGENT, f"{general}/claim").status_code == 403
+    assert post(client, product, LOGISTICS_AGENT, f"{logistics}/claim").status_code == 200

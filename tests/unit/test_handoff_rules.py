@@ -112,3 +112,10 @@ def test_overdue_flags_follow_the_sla_and_the_status() -> None:
     naive = WorkOrder(status="queued", first_response_due=datetime(2026, 11, 23, 9, 10),
                       resolve_due=datetime(2026, 11, 23, 11, 0), first_response_at=None)
     assert overdue(naive, start + timedelta(minutes=11))["first_response_overdue"] is True
+
+
+def test_bootstrap_accounts_spec_with_departments() -> None:
+    from gateway.accounts import parse_accounts
+
+    assert parse_accounts("a:pw1, b@物流部:p:w2,broken,:x") == [("a", None, "pw1"), ("b", "物流部", "p:w2")]
+    assert parse_accounts(None) == []

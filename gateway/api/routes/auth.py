@@ -23,4 +23,5 @@ async def login(
     user = await db.get(StaffUser, form.username)
     if user is None or not verify_password(form.password, user.password_hash):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, messages.LOGIN_FAILED)
-    return {"access_token": create_access_token(user.username, user.role, settings), "token_type": "bearer"}
+    token = create_access_token(user.username, user.role, user.department, settings)
+    return {"access_token": token, "token_type": "bearer"}

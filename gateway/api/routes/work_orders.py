@@ -8,11 +8,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Response, WebSocket, status
-from sqlalchemy import case, func, select
+from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
+from sqlalchemy import case, func, or_, select
 
 from gateway.conversation import message_payload
-from gateway.deps import AgentDeskDep, CurrentStaff, DbSession, SettingsDep, current_staff_from_token
+from gateway.deps import (
+    AgentDeskDep,
+    CurrentStaff,
+    DbSession,
+    SettingsDep,
+    VisibleOrder,
+    current_staff_from_token,
+    visible_order,
+)
 from gateway.live import AGENTS_TOPIC, forward
 from gateway.schemas import (
     AgentMessageOut,
@@ -38,6 +46,8 @@ from kefu.db import utcnow
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
+# Acting on an order needs it to be in the caller's queue (or held by the caller).
+IN_CALLERS_QUEUE = [Depends(visible_order)]
 MOST_URGENT_FIRST = case({"critical": 0, "urgent": 1, "normal": 2}, value=WorkOrder.urgency, else_=3)
 
 
@@ -51,6 +61,8 @@ async def list_work_orders(
 ) -> list[dict]:
     """The queue: most urgent first, then longest waiting, with SLA breaches flagged."""
     query = select(WorkOrder).order_by(MOST_URGENT_FIRST, WorkOrder.created_at)
+    if staff.role != "admin" and staff.department:
+        query = query.where(or_(WorkOrder.department == staff.department, WorkOrder.assigned_to == staff.username))
     for column, value in ((WorkOrder.status, status), (WorkOrder.department, department),
                           (WorkOrder.assigned_to, agent)):
         if value:
@@ -110,10 +122,7 @@ async def service_standard(staff: CurrentStaff, settings: SettingsDep) -> dict:
 
 
 @router.get("/{work_order_id}")
-async def get_work_order(work_order_id: str, staff: CurrentStaff, db: DbSession) -> WorkOrderOut:
-    order = await db.get(WorkOrder, work_order_id)
-    if order is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.WORK_ORDER_NOT_FOUND)
+async def get_work_order(order: VisibleOrder, db: DbSession) -> WorkOrderOut:
     return await full_view(db, order)
 
 
@@ -123,33 +132,38 @@ async def full_view(db: DbSession, order: WorkOrder) -> WorkOrderOut:
     )
 
 
-@router.post("/{work_order_id}/claim")
+@router.post("/{work_order_id}/claim", dependencies=IN_CALLERS_QUEUE)
 async def claim(work_order_id: str, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
     """Take a queued order: the customer is told, and the session is the agent's."""
     return await full_view(desk.db, await desk.claim(work_order_id, staff.username))
 
 
-@router.post("/{work_order_id}/messages", response_model=AgentMessageOut, response_model_exclude_none=True)
+@router.post(
+    "/{work_order_id}/messages",
+    response_model=AgentMessageOut,
+    response_model_exclude_none=True,
+    dependencies=IN_CALLERS_QUEUE,
+)
 async def send_to_customer(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> dict:
     """Relay to the customer; ``forbidden`` lists any 服务忌语 the message contained."""
     message = await desk.reply(work_order_id, staff.username, body.text)
     return {**message_payload(message), "forbidden": (message.flags or {}).get("forbidden", [])}
 
 
-@router.post("/{work_order_id}/resolve")
+@router.post("/{work_order_id}/resolve", dependencies=IN_CALLERS_QUEUE)
 async def resolve(work_order_id: str, body: ResolutionIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
     """Store the resolution and ask the customer for 1–5; the answer closes or reopens it."""
     return await full_view(desk.db, await desk.resolve(work_order_id, staff.username, body.resolution))
 
 
-@router.post("/{work_order_id}/notes", status_code=status.HTTP_201_CREATED)
+@router.post("/{work_order_id}/notes", status_code=status.HTTP_201_CREATED, dependencies=IN_CALLERS_QUEUE)
 async def add_note(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
     """An internal note: on the work order for colleagues, never shown to the customer."""
     await desk.note(work_order_id, staff.username, body.text)
     return await full_view(desk.db, await desk.order(work_order_id))
 
 
-@router.post("/{work_order_id}/transfer")
+@router.post("/{work_order_id}/transfer", dependencies=IN_CALLERS_QUEUE)
 async def transfer(work_order_id: str, body: TransferIn, staff: CurrentStaff, desk: AgentDeskDep) -> WorkOrderOut:
     order = await desk.transfer(work_order_id, staff.username, body.note, body.department, body.agent)
     return await full_view(desk.db, order)
