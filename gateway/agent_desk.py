@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, status
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.conversation import Conversation
 from gateway.live import AGENTS_TOPIC
@@ -24,7 +25,7 @@ class AgentDesk:
     conversation: Conversation
 
     @property
-    def db(self):  # type: ignore[no-untyped-def]
+    def db(self) -> AsyncSession:
         return self.conversation.db
 
     async def order(self, work_order_id: str) -> WorkOrder:

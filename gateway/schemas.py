@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kefu import messages
 from kefu.settings import get_settings
@@ -68,33 +68,21 @@ def checked_text(text: str) -> str:
     return text
 
 
-class TextIn(BaseModel):
-    text: str
+CheckedText = Annotated[str, AfterValidator(checked_text)]
 
-    @field_validator("text")
-    @classmethod
-    def text_fits(cls, text: str) -> str:
-        return checked_text(text)
+
+class TextIn(BaseModel):
+    text: CheckedText
 
 
 class ResolutionIn(BaseModel):
-    resolution: str
-
-    @field_validator("resolution")
-    @classmethod
-    def resolution_fits(cls, resolution: str) -> str:
-        return checked_text(resolution)
+    resolution: CheckedText
 
 
 class TransferIn(BaseModel):
-    note: str
+    note: CheckedText
     department: str | None = None
     agent: str | None = Field(None, max_length=64)
-
-    @field_validator("note")
-    @classmethod
-    def note_fits(cls, note: str) -> str:
-        return checked_text(note)
 
     @field_validator("department")
     @classmethod

@@ -11,9 +11,13 @@ import io
 import re
 from functools import lru_cache
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from kb_index.entries import KBEntry, KBFormatError
 from kefu import messages
+
+if TYPE_CHECKING:  # spaCy loads on the first document, not with the gateway
+    from spacy.language import Language
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
 PASSAGE_MAX_CHARS = 160
@@ -22,7 +26,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 
 
 @lru_cache(maxsize=1)
-def _sentence_splitter():  # type: ignore[no-untyped-def]
+def _sentence_splitter() -> Language:
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
