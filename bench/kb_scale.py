@@ -103,13 +103,14 @@ def main() -> None:
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
     rng = np.random.default_rng(7)
-    rows = [measure_dense(size, 512, args.queries, rng) for size in args.sizes]
-    for row, size in zip(rows, args.sizes, strict=True):
+    rows = []
+    for size in args.sizes:  # a row as soon as it is measured: the 1M one takes a while
+        row = measure_dense(size, 512, args.queries, rng)
         row["end_to_end_p50_ms"] = measure_end_to_end(size, min(args.queries, 200))
-    columns = list(rows[0])
-    print("  ".join(f"{name:>20}" for name in columns))
-    for row in rows:
-        print("  ".join(f"{row[name]!s:>20}" for name in columns))
+        if not rows:
+            print("  ".join(f"{name:>20}" for name in row), flush=True)
+        print("  ".join(f"{value!s:>20}" for value in row.values()), flush=True)
+        rows.append(row)
     print(json.dumps({"kb_scale": rows}))
 
 

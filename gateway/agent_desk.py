@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, status
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.conversation import Conversation
@@ -59,12 +60,22 @@ class AgentDesk:
             raise HTTPException(status.HTTP_409_CONFLICT, messages.WORK_ORDER_NOT_ACTIVE)
         return order, await self.db.get(ChatSession, order.session_id)
 
-    async def reply(self, work_order_id: str, agent: str, text: str) -> ChatMessage:
+    async def reply(
+        self, work_order_id: str, agent: str, text: str, client_message_id: str | None = None
+    ) -> ChatMessage:
         """Send to the customer; any 服务忌语 in it is recorded on the message."""
         order, chat = await self.held_by(work_order_id, agent)
+        earlier = await self.conversation.sent_before(chat, client_message_id)
+        if earlier is not None:
+            return earlier
         order.first_response_at = order.first_response_at or utcnow()
         forbidden = forbidden_in(text, self.conversation.settings)
-        return await self.say(chat, "agent", text, flags={"forbidden": forbidden} if forbidden else None)
+        try:
+            return await self.say(chat, "agent", text, flags={"forbidden": forbidden} if forbidden else None,
+                                  client_message_id=client_message_id)
+        except IntegrityError:  # the same retry arrived twice at once; the other one won
+            await self.db.rollback()
+            return await self.conversation.sent_before(chat, client_message_id)
 
     async def resolve(self, work_order_id: str, agent: str, resolution: str) -> WorkOrder:
         """Store the resolution and ask the customer whether the problem is solved."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.live import AGENTS_TOPIC, LiveHub, session_topic
@@ -56,10 +57,18 @@ class Conversation:
         await self.db.flush()
         return message
 
-    async def customer_turn(self, chat: ChatSession, text: str) -> TurnResult:
-        question = await self.add_message(chat, "customer", text)
-        # Stored before anything that can fail: a message once accepted is never lost.
-        await self.db.commit()
+    async def customer_turn(self, chat: ChatSession, text: str, client_message_id: str | None = None) -> TurnResult:
+        earlier = await self.sent_before(chat, client_message_id)
+        if earlier is not None:
+            return await self.replay(chat, earlier)
+        try:
+            question = await self.add_message(chat, "customer", text, client_message_id=client_message_id)
+            # Stored before anything that can fail: a message once accepted is never lost.
+            await self.db.commit()
+        except IntegrityError:  # the same retry arrived twice at once; the other one won
+            await self.db.rollback()
+            await self.db.refresh(chat)
+            return await self.replay(chat, await self.sent_before(chat, client_message_id))
         self.publish(chat, question)
         if chat.state != "bot":
             return await self.to_people(chat, question)
@@ -71,6 +80,30 @@ class Conversation:
             return await self.hand_off(chat, "bot_unavailable", None, notice=messages.BOT_UNAVAILABLE)
         question.intent, question.confidence = reply.intent, reply.confidence
         return await self.apply_bot_reply(chat, question, reply)
+
+    async def sent_before(self, chat: ChatSession, client_message_id: str | None) -> ChatMessage | None:
+        if client_message_id is None:
+            return None
+        return await self.db.scalar(
+            select(ChatMessage).where(
+                ChatMessage.session_id == chat.id, ChatMessage.client_message_id == client_message_id
+            )
+        )
+
+    async def replay(self, chat: ChatSession, earlier: ChatMessage) -> TurnResult:
+        """What the first attempt of a retried message got: the replies up to the next question."""
+        later = await self.db.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.session_id == chat.id, ChatMessage.seq > earlier.seq)
+            .order_by(ChatMessage.seq)
+        )
+        replies = []
+        for message in later:
+            if message.sender == "customer":
+                break
+            replies.append(message)
+        order = await self.open_order(chat)
+        return TurnResult(chat.state, replies, order.id if order else None)
 
     async def apply_bot_reply(self, chat: ChatSession, question: ChatMessage, reply: BotReply) -> TurnResult:
         replies: list[ChatMessage] = []

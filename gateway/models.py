@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.db import Base, utcnow
+from kefu.db import Base, UTCDateTime, utcnow
 
 
 class ChatSession(Base):
@@ -25,7 +25,7 @@ class ChatSession(Base):
     # Bumped when the bot takes a conversation back, so Rasa starts a fresh tracker.
     rasa_epoch: Mapped[int] = mapped_column(Integer, default=0)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def rasa_sender_id(self) -> str:
@@ -34,7 +34,10 @@ class ChatSession(Base):
 
 class ChatMessage(Base):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("session_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        UniqueConstraint("session_id", "client_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
@@ -48,9 +51,11 @@ class ChatMessage(Base):
     kb_id: Mapped[str | None] = mapped_column(String(128))
     score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # Set by the client so that a retried send is recognised and never stored twice.
+    client_message_id: Mapped[str | None] = mapped_column(String(64))
     # What the server noticed in an agent's message, e.g. {"forbidden": ["不清楚"]}.
     flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class StaffUser(Base):

@@ -73,6 +73,8 @@ CheckedText = Annotated[str, AfterValidator(checked_text)]
 
 class TextIn(BaseModel):
     text: CheckedText
+    # The same id on a retry returns the first attempt's result instead of a second message.
+    client_message_id: str | None = Field(None, min_length=1, max_length=64)
 
 
 class ResolutionIn(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.db import Base, utcnow
+from kefu.db import Base, UTCDateTime, utcnow
 
 
 class WorkOrder(Base):
@@ -31,12 +31,12 @@ class WorkOrder(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     # The customer's 1–5 answer to "问题是否已解决？" after the agent resolved the order.
     satisfaction: Mapped[int | None] = mapped_column(Integer)
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    first_response_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    resolve_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    first_response_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolve_due: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class WorkOrderCounter(Base):
@@ -58,4 +58,4 @@ class WorkOrderEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))  # note | transfer
     author: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,14 +86,9 @@ def overdue(order: WorkOrder, now: datetime) -> dict[str, bool]:
     """SLA breaches: no first answer 10 minutes after handoff, not resolved by the due time."""
     open_ = order.status not in ("resolved", "closed")
     return {
-        "first_response_overdue": order.first_response_at is None and open_ and now > _aware(order.first_response_due),
-        "resolve_overdue": open_ and now > _aware(order.resolve_due),
+        "first_response_overdue": order.first_response_at is None and open_ and now > order.first_response_due,
+        "resolve_overdue": open_ and now > order.resolve_due,
     }
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their (UTC) zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def transcript_entry(message: ChatMessage) -> dict[str, Any]:

@@ -230,3 +230,12 @@ def test_an_agent_with_a_department_works_only_that_queue(client, product):
     assert client.get(f"{product.api}/work-orders/{general}", headers=headers).status_code == 403
     assert post(client, product, LOGISTICS_AGENT, f"{general}/claim").status_code == 403
     assert post(client, product, LOGISTICS_AGENT, f"{logistics}/claim").status_code == 200
+
+
+def test_an_agent_retry_is_not_sent_twice(client, product):
+    customer, order_id = handed_off(client, product)
+    post(client, product, AGENT, f"{order_id}/claim")
+    first = post(client, product, AGENT, f"{order_id}/messages", text="马上为您处理", client_message_id="a-1")
+    again = post(client, product, AGENT, f"{order_id}/messages", text="马上为您处理", client_message_id="a-1")
+    assert again.json() == first.json()
+    assert [m["text"] for m in customer.history()["messages"] if m["sender"] == "agent"] == ["马上为您处理"]

@@ -171,3 +171,32 @@ def test_work_order_numbers_never_repeat(client, product):
 def test_health_reports_ok(client, product):
     response = client.get(f"{product.base_url}/healthz")
     assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+def test_a_retried_message_is_stored_once_and_gets_the_same_replies(client, product):
+    customer = Customer(client, product)
+    url = f"{product.api}/sessions/{customer.id}/messages"
+    body = {"text": entry_in("退款").question, "client_message_id": "web-1"}
+    first = client.post(url, json=body, headers=customer.headers).json()
+    again = client.post(url, json=body, headers=customer.headers).json()
+    assert again == first
+    stored = [m for m in customer.history()["messages"] if m["sender"] == "customer"]
+    assert [m["text"] for m in stored] == [body["text"]]
+
+
+def test_retries_arriving_together_store_one_message(client, product):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    customer = Customer(client, product)
+    url = f"{product.api}/sessions/{customer.id}/messages"
+
+    def send(_: int) -> int:
+        with httpx.Client(timeout=30) as own:
+            body = {"text": "你好", "client_message_id": "tap-twice"}
+            return own.post(url, json=body, headers=customer.headers).status_code
+
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(send, range(3))) == [200, 200, 200]
+    assert [m["text"] for m in customer.history()["messages"] if m["sender"] == "customer"] == ["你好"]

@@ -64,3 +64,24 @@ async def test_rolled_back_number_is_not_consumed(factory: async_sessionmaker[As
         assert await next_work_order_id(db, DAY) == "G20261123001"
         await db.rollback()
     assert await take(factory, DAY) == "G20261123001"
+
+
+async def test_timestamps_come_back_from_sqlite_in_utc(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from gateway.models import ChatSession
+    from kefu.db import create_schema, make_engine, session_factory
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/utc.db")
+    await create_schema(engine)
+    shanghai = timezone(timedelta(hours=8))
+    async with session_factory(engine)() as db:
+        db.add(ChatSession(id="s", token_hash="h", channel="web", customer_id="c",
+                           created_at=datetime(2026, 11, 23, 9, 0, tzinfo=shanghai)))
+        await db.commit()
+    async with session_factory(engine)() as db:
+        loaded = (await db.scalars(select(ChatSession))).one().created_at
+    await engine.dispose()
+    assert loaded == datetime(2026, 11, 23, 1, 0, tzinfo=UTC) and loaded.tzinfo is not None

@@ -41,7 +41,7 @@ async def create_session(body: SessionCreate, conversation: ConversationDep) -> 
 async def post_message(body: TextIn, chat: CustomerSession, conversation: ConversationDep) -> dict:
     if chat.state == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, messages.SESSION_CLOSED)
-    result = await conversation.customer_turn(chat, body.text)
+    result = await conversation.customer_turn(chat, body.text, body.client_message_id)
     return {
         "state": result.state,
         "messages": [message_payload(m) for m in result.replies],

@@ -146,7 +146,7 @@ async def claim(work_order_id: str, staff: CurrentStaff, desk: AgentDeskDep) -> 
 )
 async def send_to_customer(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> dict:
     """Relay to the customer; ``forbidden`` lists any 服务忌语 the message contained."""
-    message = await desk.reply(work_order_id, staff.username, body.text)
+    message = await desk.reply(work_order_id, staff.username, body.text, body.client_message_id)
     return {**message_payload(message), "forbidden": (message.flags or {}).get("forbidden", [])}
 
 
