@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.accounts import bootstrap_accounts
 from gateway.api import api_router
 from gateway.errors import install_error_handlers
-from gateway.live import LiveHub
+from gateway.live import AGENTS_TOPIC, LiveHub
 from gateway.rasa_client import RasaClient
+from handoff.escalation import escalate_overdue
 from kb_index.service import get_store
-from kefu.db import create_schema, make_engine, session_factory
+from kefu.db import create_schema, make_engine, session_factory, utcnow
 from kefu.settings import get_settings
 
 WEB_DIR = Path(__file__).parent / "web"
+logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -36,9 +41,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     app.state.hub = LiveHub()
     await asyncio.to_thread(get_store().current)
+    watcher = asyncio.create_task(watch_sla(app, settings.sla_check_seconds))
     yield
+    watcher.cancel()
     await app.state.rasa.close()
     await engine.dispose()
+
+
+async def watch_sla(app: FastAPI, every_s: int) -> None:
+    """Escalate orders past their SLA to the supervisors listening on the agents' channel."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            async with app.state.session_factory() as db:
+                await escalate_overdue(db, utcnow(), partial(app.state.hub.publish, AGENTS_TOPIC))
+        except SQLAlchemyError:
+            logger.exception("SLA check failed; trying again in %s s", every_s)
 
 
 def create_app() -> FastAPI:

@@ -32,6 +32,8 @@ class WorkOrder(Base):
     # The customer's 1–5 answer to "问题是否已解决？" after the agent resolved the order.
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a supervisor was told the order broke its SLA (once per order).
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

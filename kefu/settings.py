@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     first_response_minutes: int = 10
     # What one agent typically needs per conversation, for the wait a queued customer is told.
     average_handling_minutes: int = 8
+    # How often the gateway looks for orders past their SLA to escalate to a supervisor.
+    sla_check_seconds: int = 60
     resolve_minutes: dict[str, int] = {"critical": 120, "urgent": 24 * 60, "normal": 48 * 60}
 
     # Urgency keywords, checked against the whole customer side of the transcript
