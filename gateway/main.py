@@ -65,6 +65,11 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
+    @app.get("/", include_in_schema=False)
+    async def chat_page() -> FileResponse:
+        """The customer chat page (mobile first)."""
+        return FileResponse(WEB_DIR / "chat.html")
+
     @app.get("/console", include_in_schema=False)
     async def console() -> FileResponse:
         """The agent console: queue, work orders, live chat (plain HTML and JS, no build)."""

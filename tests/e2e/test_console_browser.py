@@ -3,33 +3,13 @@ console and replies, and the customer sees the reply."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.conftest import AGENT
 from tests.e2e.customer import Customer
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The machine's network is closed: without these Chromium keeps dialling out.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(tmp_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
-        browser.close()
-
 
 def test_agent_claims_and_replies_from_the_console(client, product, page):
     customer = Customer(client, product, name="<b>赵六</b>", phone="13611112222")

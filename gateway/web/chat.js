@@ -1,0 +1,124 @@
+// Customer chat page: plain JS against the v1 contract. The session survives a reload
+// (localStorage); live messages come over the WebSocket, with catch-up by `after=<seq>`
+// after a reconnect. Every text is put into the page with textContent, never as HTML.
+"use strict";
+
+const API = "/api/v1";
+const STORE = "kefu-chat";
+const STATUS = { bot: "智能客服为您服务", queued: "正在为您转接人工客服", agent: "人工客服为您服务", closed: "会话已结束" };
+const WHO = { bot: "智能客服", agent: "人工客服", system: "系统消息", customer: "我" };
+const chat = { session: JSON.parse(localStorage.getItem(STORE) || "null"), seen: new Map(), lastSeq: 0,
+               titles: new Map(), socket: null };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+async function call(path, options = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (chat.session) headers.Authorization = `Bearer ${chat.session.token}`;
+  const response = await fetch(API + path, { ...options, headers });
+  const body = await response.json();
+  if (!response.ok) throw Object.assign(new Error(body.detail || response.statusText), { status: response.status });
+  return body;
+}
+
+async function openSession() {
+  const customerId = localStorage.getItem(`${STORE}-customer`) || `web-${crypto.randomUUID()}`;
+  localStorage.setItem(`${STORE}-customer`, customerId);
+  chat.session = null;
+  const created = await call("/sessions", {
+    method: "POST", body: JSON.stringify({ channel: "web", customer: { id: customerId } }),
+  });
+  chat.session = { id: created.session_id, token: created.token };
+  localStorage.setItem(STORE, JSON.stringify(chat.session));
+  show(created);
+}
+
+async function catchUp() {
+  show(await call(`/sessions/${chat.session.id}/messages?after=${chat.lastSeq}`));
+}
+
+function show(body) {
+  if (body.state) $("status").textContent = STATUS[body.state] || "";
+  for (const message of body.messages || []) add(message);
+}
+
+function add(message) {
+  if (chat.seen.has(message.seq)) return;
+  for (const button of message.buttons || []) chat.titles.set(button.payload, button.title);
+  const item = el("li", null, message.sender);
+  item.dataset.seq = message.seq;
+  // A button's payload ("/rate{…}") reads as the button the customer pressed.
+  const text = message.sender === "customer" && chat.titles.has(message.text)
+    ? chat.titles.get(message.text) : message.text;
+  item.append(el("span", WHO[message.sender], "who"), el("div", text, "bubble"));
+  if (message.buttons?.length) {
+    const row = el("div", null, "buttons");
+    for (const button of message.buttons) {
+      const choice = el("button", button.title);
+      choice.type = "button";
+      choice.addEventListener("click", () => {
+        row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        send(button.payload);
+      });
+      row.append(choice);
+    }
+    item.append(row);
+  }
+  chat.seen.set(message.seq, item);
+  chat.lastSeq = Math.max(chat.lastSeq, message.seq);
+  const list = $("messages");
+  const later = [...list.children].find((node) => Number(node.dataset.seq) > message.seq);
+  list.insertBefore(item, later || null);
+  list.scrollTop = list.scrollHeight;
+}
+
+async function send(text) {
+  $("error").textContent = "";
+  try {
+    const body = await call(`/sessions/${chat.session.id}/messages`, {
+      method: "POST", body: JSON.stringify({ text, client_message_id: crypto.randomUUID() }),
+    });
+    await catchUp();  // our own message, stored by the server, then the replies
+    show(body);
+  } catch (error) {
+    $("error").textContent = error.message;
+  }
+}
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("text").value.trim();
+  if (!text) return;
+  $("text").value = "";
+  send(text);
+});
+
+function listen() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(
+    `${scheme}://${location.host}${API}/sessions/${chat.session.id}/ws?token=${chat.session.token}`);
+  socket.onmessage = (event) => {
+    add(JSON.parse(event.data));
+    catchUp().catch(() => {});  // also brings the session's state (bot, queued, agent)
+  };
+  socket.onopen = () => catchUp().catch(() => {});
+  socket.onclose = () => setTimeout(listen, 1500);
+  chat.socket = socket;
+}
+
+async function start() {
+  try {
+    if (chat.session) await catchUp(); else await openSession();
+  } catch (error) {
+    if (error.status === 401 || error.status === 404) await openSession(); else throw error;
+  }
+  listen();
+}
+
+start().catch((error) => { $("error").textContent = error.message; });
