@@ -75,6 +75,11 @@ function add(message) {
   const list = $("messages");
   const later = [...list.children].find((node) => Number(node.dataset.seq) > message.seq);
   list.insertBefore(item, later || null);
+  if (message.sender === "customer") {  // once answered, earlier choices are spent (also after a reload)
+    for (const node of list.children) {
+      if (Number(node.dataset.seq) < message.seq) node.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    }
+  }
   list.scrollTop = list.scrollHeight;
 }
 

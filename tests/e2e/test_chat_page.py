@@ -32,6 +32,7 @@ def test_welcome_answer_rating_buttons_and_reload(product, page):
     expect(messages).to_contain_text(REFUND.answer)
     # welcome, question, answer, rating prompt, "5", thanks: the session survives the reload
     expect(messages.locator("li")).to_have_count(6)
+    expect(messages.locator(".buttons button").first).to_be_disabled()
 
 
 def test_text_is_shown_as_text(product, page):
