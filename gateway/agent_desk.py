@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway import metrics
 from gateway.conversation import Conversation
 from gateway.live import AGENTS_TOPIC
 from gateway.models import ChatMessage, ChatSession, StaffUser
@@ -70,6 +71,8 @@ class AgentDesk:
             return earlier
         order.first_response_at = order.first_response_at or utcnow()
         forbidden = forbidden_in(text, self.conversation.settings)
+        if forbidden:
+            metrics.FORBIDDEN_PHRASES.inc()
         try:
             return await self.say(chat, "agent", text, flags={"forbidden": forbidden} if forbidden else None,
                                   client_message_id=client_message_id)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway import metrics
 from gateway.live import AGENTS_TOPIC, LiveHub, session_topic
 from gateway.models import ChatMessage, ChatSession
 from gateway.rasa_client import BotReply, BotUnavailable, RasaClient
@@ -71,9 +72,15 @@ class Conversation:
             return await self.replay(chat, await self.sent_before(chat, client_message_id))
         self.publish(chat, question)
         if chat.state != "bot":
+            metrics.TURNS.labels(handled_by="people").inc()
             return await self.to_people(chat, question)
+        metrics.TURNS.labels(handled_by="bot").inc()
+        with metrics.TURN_SECONDS.time():
+            return await self.bot_turn(chat, question)
+
+    async def bot_turn(self, chat: ChatSession, question: ChatMessage) -> TurnResult:
         try:
-            reply = await self.rasa.send(chat.rasa_sender_id, text, {"channel": chat.channel})
+            reply = await self.rasa.send(chat.rasa_sender_id, question.text, {"channel": chat.channel})
             if not any(_visible(m) for m in reply.messages):
                 raise BotUnavailable("no reply from the bot")
         except BotUnavailable:
@@ -132,6 +139,7 @@ class Conversation:
         """Queue the session for a person with a pre-filled work order, exactly once."""
         replies = [await self.add_message(chat, "system", notice)] if notice else []
         order = await open_work_order(self.db, chat, reason, rating, self.settings)
+        metrics.HANDOFFS.labels(reason=reason).inc()
         chat.state = "queued"
         replies.append(await self.add_message(chat, "system", await self.queue_notice(order)))
         await self.db.commit()

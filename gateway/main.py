@@ -11,16 +11,20 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway import metrics
 from gateway.accounts import bootstrap_accounts
 from gateway.api import api_router
 from gateway.errors import install_error_handlers
 from gateway.live import AGENTS_TOPIC, LiveHub
 from gateway.rasa_client import RasaClient
 from handoff.escalation import escalate_overdue
+from handoff.models import WorkOrder
 from kb_index.service import get_store
 from kefu.db import create_schema, make_engine, session_factory, utcnow
 from kefu.settings import get_settings
@@ -64,6 +68,14 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """Prometheus text format; the queue length is counted at scrape time."""
+        async with app.state.session_factory() as db:
+            queued = await db.scalar(select(func.count()).select_from(WorkOrder).where(WorkOrder.status == "queued"))
+        metrics.QUEUE_LENGTH.set(queued or 0)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:

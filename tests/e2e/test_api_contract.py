@@ -127,3 +127,20 @@ def test_kb_import_needs_an_admin_and_a_valid_file(client, product):
     bad_mode = client.post(f"{product.api}/kb/import", params={"mode": "wipe"}, files=files, headers=admin)
     assert is_chinese_error(bad_mode, 422)
     assert is_chinese_error(client.get(f"{product.api}/kb/search", params={"q": " "}), 422)
+
+
+def test_prometheus_metrics_count_turns_handoffs_and_the_queue(client, product):
+    def sample(text: str, name: str) -> float:
+        line = next((line for line in text.splitlines() if line.startswith(name)), None)
+        return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+    before = client.get(f"{product.base_url}/metrics").text
+    Customer(client, product).say("转人工")
+    after = client.get(f"{product.base_url}/metrics")
+    assert after.status_code == 200 and after.headers["content-type"].startswith("text/plain")
+    turns = 'kefu_turns_total{handled_by="bot"}'
+    handoffs = 'kefu_handoffs_total{reason="customer_request"}'
+    assert sample(after.text, turns) == sample(before, turns) + 1
+    assert sample(after.text, handoffs) == sample(before, handoffs) + 1
+    assert sample(after.text, "kefu_queue_length") >= 1
+    assert sample(after.text, "kefu_bot_turn_seconds_count") >= 1
