@@ -6,6 +6,7 @@ agent its messages never reach Rasa, on every channel.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from kefu.settings import Settings
 from kefu.text import normalize
 
 NOTE_KEY = "kefu"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -76,7 +78,10 @@ class Conversation:
             return await self.to_people(chat, question)
         metrics.TURNS.labels(handled_by="bot").inc()
         with metrics.TURN_SECONDS.time():
-            return await self.bot_turn(chat, question)
+            result = await self.bot_turn(chat, question)
+        logger.info("bot turn", extra={"intent": question.intent, "outcome": question.outcome,
+                                       "state": result.state, "work_order_id": result.work_order_id})
+        return result
 
     async def bot_turn(self, chat: ChatSession, question: ChatMessage) -> TurnResult:
         try:
@@ -140,6 +145,7 @@ class Conversation:
         replies = [await self.add_message(chat, "system", notice)] if notice else []
         order = await open_work_order(self.db, chat, reason, rating, self.settings)
         metrics.HANDOFFS.labels(reason=reason).inc()
+        logger.info("handoff", extra={"reason": reason, "work_order_id": order.id, "urgency": order.urgency})
         chat.state = "queued"
         replies.append(await self.add_message(chat, "system", await self.queue_notice(order)))
         await self.db.commit()

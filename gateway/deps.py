@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from gateway import logs
 from gateway.agent_desk import AgentDesk
 from gateway.conversation import Conversation
 from gateway.models import ChatSession
@@ -53,6 +54,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def load_customer_session(db: AsyncSession, session_id: str, token: str | None) -> ChatSession:
+    logs.session_id.set(session_id)
     chat = await db.get(ChatSession, session_id)
     if chat is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, messages.SESSION_NOT_FOUND)

@@ -22,6 +22,7 @@ from gateway.accounts import bootstrap_accounts
 from gateway.api import api_router
 from gateway.errors import install_error_handlers
 from gateway.live import AGENTS_TOPIC, LiveHub
+from gateway.logs import configure_logging
 from gateway.rasa_client import RasaClient
 from handoff.escalation import escalate_overdue
 from handoff.models import WorkOrder
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
+    configure_logging(settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     await create_schema(engine)

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("REDIS_URL", "KEFU_REDIS_URL")
     )
     rasa_timeout_s: float = 3.0
+    log_level: str = "INFO"
 
     # Accounts and tokens
     bootstrap_agent: str | None = None

@@ -144,3 +144,14 @@ def test_prometheus_metrics_count_turns_handoffs_and_the_queue(client, product):
     assert sample(after.text, handoffs) == sample(before, handoffs) + 1
     assert sample(after.text, "kefu_queue_length") >= 1
     assert sample(after.text, "kefu_bot_turn_seconds_count") >= 1
+
+
+def test_gateway_logs_are_json_lines_with_the_session_id(client, product):
+    customer = Customer(client, product)
+    customer.say("转人工")
+    lines = (product.data_dir / "logs" / "gateway.log").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    mine = [r for r in records if r.get("session_id") == customer.id]
+    assert {r["message"] for r in mine} >= {"bot turn", "handoff"}
+    handoff = next(r for r in mine if r["message"] == "handoff")
+    assert handoff["reason"] == "customer_request" and handoff["work_order_id"].startswith("G")
