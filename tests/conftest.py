@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,15 +41,47 @@ class Product:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-@pytest.fixture(scope="session")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
-    """Train (cached by data hash), seed the demo KB, start all three services."""
+POSTGRES_URL = os.environ.get("KEFU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str | None]:
+    """None for the embedded SQLite default; else the URL of a fresh PostgreSQL database."""
+    if kind == "sqlite":
+        yield None
+        return
+    import psycopg
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("KEFU_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"PostgreSQL is required (KEFU_REQUIRE_SERVICES=1) but unreachable: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    name = f"kefu_test_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def product(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """Train (cached by data hash), seed the demo KB, start all three services, on each database."""
+    with database(request.param) as database_url:
+        yield from _run_product(tmp_path_factory, database_url)
+
+
+def _run_product(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[Product]:
     from kefu.cli import setup
     from kefu.services import product_services, start_all, stop_all
     from kefu.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("kefu-data")
     environment = {
+        "DATABASE_URL": database_url,
         "KEFU_DATA_DIR": str(data_dir),
         "KEFU_PORT": str(free_port()),
         "RASA_PORT": str(free_port()),
@@ -58,7 +92,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         "KEFU_BOOTSTRAP_ADMIN": f"{ADMIN[0]}:{ADMIN[1]}",
     }
     saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
+    _set_environment(environment)
     _reset_cached_settings()
     settings = Settings()
     setup(settings)
@@ -68,12 +102,16 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         yield Product(base_url=f"http://127.0.0.1:{settings.port}", data_dir=data_dir)
     finally:
         stop_all(services)
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(saved)
         _reset_cached_settings()
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _reset_cached_settings() -> None:
