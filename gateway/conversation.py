@@ -226,7 +226,10 @@ def _buttons(item: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _attach_note(note: dict[str, Any], question: ChatMessage, replies: list[ChatMessage]) -> None:
-    """KB entry and score go on the bot answer; the outcome also on the question it answers."""
+    """KB entry and score go on the bot answer; the outcome also on the question it answers;
+    a rating on the customer message that gave it (and on the KB entry it rated)."""
+    if "rating" in note:
+        question.rating, question.kb_id = note["rating"], note.get("kb_id")
     if "outcome" in note:
         question.outcome = note["outcome"]
         if replies:

@@ -51,6 +51,8 @@ class ChatMessage(Base):
     kb_id: Mapped[str | None] = mapped_column(String(128))
     score: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # A 1–5 rating of the bot's answer that this customer message gave.
+    rating: Mapped[int | None] = mapped_column(Integer)
     # Set by the client so that a retried send is recognised and never stored twice.
     client_message_id: Mapped[str | None] = mapped_column(String(64))
     # What the server noticed in an agent's message, e.g. {"forbidden": ["不清楚"]}.

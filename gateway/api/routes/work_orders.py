@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
 from sqlalchemy import case, func, or_, select
@@ -31,6 +30,7 @@ from gateway.schemas import (
     WorkOrderOut,
     WorkOrderSummary,
 )
+from gateway.stats import period
 from handoff.models import WorkOrder
 from handoff.service_standard import canned_replies
 from handoff.work_orders import (
@@ -90,10 +90,7 @@ async def export_csv(
     end: Annotated[date, Query(alias="to")],
 ) -> Response:
     """Work orders created from ``from`` to ``to`` (local days, both included), as CSV."""
-    zone = ZoneInfo(settings.timezone)
-    # In UTC, as stored: SQLite keeps no zone and would compare local times with UTC ones.
-    since = datetime.combine(start, time.min, zone).astimezone(UTC)
-    until = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    since, until = period(start, end, settings)
     orders = await db.scalars(
         select(WorkOrder).where(WorkOrder.created_at >= since, WorkOrder.created_at < until)
         .order_by(WorkOrder.created_at)
