@@ -7,9 +7,27 @@ const API = "/api/v1";
 const STORE = "kefu-chat";
 const STATUS = { bot: "智能客服为您服务", queued: "正在为您转接人工客服", agent: "人工客服为您服务", closed: "会话已结束" };
 const WHO = { bot: "智能客服", agent: "人工客服", system: "系统消息", customer: "我" };
-const chat = { session: JSON.parse(localStorage.getItem(STORE) || "null"), seen: new Map(), lastSeq: 0,
-               titles: new Map(), socket: null };
 const $ = (id) => document.getElementById(id);
+
+// Storage can be refused (a frame on some pages, private browsing): then the chat still
+// works, it just does not survive a reload.
+const storage = (() => {
+  try {
+    localStorage.setItem(`${STORE}-probe`, "1");
+    return localStorage;
+  } catch {
+    const memory = new Map();
+    return { getItem: (key) => memory.get(key) ?? null, setItem: (key, value) => memory.set(key, value) };
+  }
+})();
+const chat = { session: JSON.parse(storage.getItem(STORE) || "null"), seen: new Map(), lastSeq: 0,
+               titles: new Map(), socket: null };
+
+// crypto.randomUUID exists only in secure contexts (https, localhost); a page served over
+// plain http on a LAN address, or framed by one, still needs ids.
+function newId() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -28,14 +46,14 @@ async function call(path, options = {}) {
 }
 
 async function openSession() {
-  const customerId = localStorage.getItem(`${STORE}-customer`) || `web-${crypto.randomUUID()}`;
-  localStorage.setItem(`${STORE}-customer`, customerId);
+  const customerId = storage.getItem(`${STORE}-customer`) || `web-${newId()}`;
+  storage.setItem(`${STORE}-customer`, customerId);
   chat.session = null;
   const created = await call("/sessions", {
     method: "POST", body: JSON.stringify({ channel: "web", customer: { id: customerId } }),
   });
   chat.session = { id: created.session_id, token: created.token };
-  localStorage.setItem(STORE, JSON.stringify(chat.session));
+  storage.setItem(STORE, JSON.stringify(chat.session));
   show(created);
 }
 
@@ -87,7 +105,7 @@ async function send(text) {
   $("error").textContent = "";
   try {
     const body = await call(`/sessions/${chat.session.id}/messages`, {
-      method: "POST", body: JSON.stringify({ text, client_message_id: crypto.randomUUID() }),
+      method: "POST", body: JSON.stringify({ text, client_message_id: newId() }),
     });
     await catchUp();  // our own message, stored by the server, then the replies
     show(body);

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -10,9 +14,33 @@ from playwright.sync_api import expect
 
 from kb_index.entries import load_jsonl_file
 from kefu.settings import get_settings
-from tests.conftest import AGENT
+from tests.conftest import AGENT, free_port
 
 pytestmark = pytest.mark.slow
+
+@contextmanager
+def another_site(html: str) -> Iterator[str]:
+    """A page on another origin (localhost, not 127.0.0.1) that embeds the widget."""
+    body = html.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_port}/"
+    finally:
+        server.shutdown()
+
 
 REFUND = next(e for e in load_jsonl_file(str(get_settings().kb_seed_file)) if e.category == "退款")
 
@@ -57,3 +85,18 @@ def test_agent_messages_arrive_live(product, page):
         client.post(f"/work-orders/{order}/messages", json={"text": "您好，我是人工客服"}, headers=headers)
     expect(page.locator("li.agent .bubble")).to_have_text("您好，我是人工客服")
     expect(page.locator("#status")).to_have_text("人工客服为您服务")
+
+
+def test_the_widget_opens_the_chat_on_any_page(product, page):
+    site = f'<html><body><h1>某品牌官网</h1><script src="{product.base_url}/static/widget.js"></script></body></html>'
+    with another_site(site) as url:  # the chat then runs in a third-party frame
+        page.goto(url)
+        open_and_close_the_widget(page)
+
+
+def open_and_close_the_widget(page):
+    page.locator("#kefu-widget-button").click()
+    chat = page.frame_locator("#kefu-widget-frame")
+    expect(chat.locator("#messages li.bot").first).to_contain_text("请问有什么可以帮您")
+    page.locator("#kefu-widget-button").click()
+    expect(page.locator("#kefu-widget-frame")).to_be_hidden()
