@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
@@ -125,3 +126,22 @@ async def visible_order(work_order_id: str, staff: CurrentStaff, db: DbSession) 
 
 
 VisibleOrder = Annotated[WorkOrder, Depends(visible_order)]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``start`` to ``end``, both included, from the ``from`` and ``to`` query."""
+
+    start: date
+    end: date
+
+
+def period_query(
+    start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")]
+) -> Period:
+    if end < start:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, messages.PERIOD_REVERSED)
+    return Period(start, end)
+
+
+PeriodDep = Annotated[Period, Depends(period_query)]

@@ -45,6 +45,7 @@ OVERDUE_LABELS = {"first_response_overdue": "首次响应超时", "resolve_overd
 NOT_FOUND = "请求的资源不存在"
 METHOD_NOT_ALLOWED = "不支持该请求方法"
 QUERY_EMPTY = "查询内容不能为空"
+PERIOD_REVERSED = "结束日期不能早于开始日期"
 
 # KB import
 KB_NOT_UTF8 = "文件必须是UTF-8编码的JSONL或CSV"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kb_index.entries import load_jsonl_file
+from kefu import messages
 from kefu.settings import get_settings
 from tests.conftest import ADMIN, AGENT
 from tests.e2e.customer import Customer
@@ -39,3 +40,11 @@ def test_stats_for_today(client, product):
     empty = client.get(url, params={"from": "2020-01-01", "to": "2020-01-02"},
                        headers=product.staff_headers(client, ADMIN)).json()
     assert empty["conversations"] == 0 and empty["bot_resolution_rate"] is None
+
+
+def test_a_reversed_period_is_refused(client, product):
+    headers = product.staff_headers(client, ADMIN)
+    for path in ("/stats", "/work-orders/export.csv"):
+        response = client.get(f"{product.api}{path}", params={"from": "2026-11-02", "to": "2026-11-01"},
+                              headers=headers)
+        assert response.status_code == 422 and response.json()["detail"] == messages.PERIOD_REVERSED

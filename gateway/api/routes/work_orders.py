@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, WebSocket, status
+from fastapi import APIRouter, Depends, Response, WebSocket, status
 from sqlalchemy import case, func, or_, select
 
 from gateway.conversation import message_payload
@@ -15,6 +13,7 @@ from gateway.deps import (
     AgentDeskDep,
     CurrentStaff,
     DbSession,
+    PeriodDep,
     SettingsDep,
     VisibleOrder,
     current_staff_from_token,
@@ -86,11 +85,10 @@ async def export_csv(
     staff: CurrentStaff,
     db: DbSession,
     settings: SettingsDep,
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
+    days: PeriodDep,
 ) -> Response:
     """Work orders created from ``from`` to ``to`` (local days, both included), as CSV."""
-    since, until = period(start, end, settings)
+    since, until = period(days.start, days.end, settings)
     orders = await db.scalars(
         select(WorkOrder).where(WorkOrder.created_at >= since, WorkOrder.created_at < until)
         .order_by(WorkOrder.created_at)
@@ -100,7 +98,7 @@ async def export_csv(
     writer.writeheader()
     now = utcnow()
     writer.writerows(export_row(order, now) for order in orders)
-    filename = f"work-orders-{start}-{end}.csv"
+    filename = f"work-orders-{days.start}-{days.end}.csv"
     # A BOM lets Excel, which most service teams open CSVs with, read the Chinese correctly.
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
