@@ -7,7 +7,6 @@ const API = "/api/v1";
 const STORE = "kefu-chat";
 const STATUS = { bot: "智能客服为您服务", queued: "正在为您转接人工客服", agent: "人工客服为您服务", closed: "会话已结束" };
 const WHO = { bot: "智能客服", agent: "人工客服", system: "系统消息", customer: "我" };
-const $ = (id) => document.getElementById(id);
 
 // Storage can be refused (a frame on some pages, private browsing): then the chat still
 // works, it just does not survive a reload.
@@ -27,13 +26,6 @@ const chat = { session: JSON.parse(storage.getItem(STORE) || "null"), seen: new 
 // plain http on a LAN address, or framed by one, still needs ids.
 function newId() {
   return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
 }
 
 async function call(path, options = {}) {

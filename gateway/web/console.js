@@ -5,14 +5,6 @@
 const API = "/api/v1";
 const state = { token: sessionStorage.getItem("kefu-token"), me: sessionStorage.getItem("kefu-me"),
                 standard: null, orders: [], current: null, socket: null };
-const $ = (id) => document.getElementById(id);
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
 
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}), Authorization: `Bearer ${state.token}` };
