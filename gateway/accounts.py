@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import StaffUser
@@ -21,6 +22,15 @@ def parse_accounts(spec: str | None) -> list[tuple[str, str | None, str]]:
 
 
 async def bootstrap_accounts(db: AsyncSession, settings: Settings) -> None:
+    try:
+        await _bootstrap(db, settings)
+    except IntegrityError:
+        # Another replica starting at the same moment created them first: update those instead.
+        await db.rollback()
+        await _bootstrap(db, settings)
+
+
+async def _bootstrap(db: AsyncSession, settings: Settings) -> None:
     for role, spec in (("agent", settings.bootstrap_agent), ("admin", settings.bootstrap_admin)):
         for username, department, password in parse_accounts(spec):
             user = await db.get(StaffUser, username)

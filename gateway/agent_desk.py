@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import metrics
+from gateway.agent_feed import order_event
 from gateway.conversation import Conversation
 from gateway.live import AGENTS_TOPIC
 from gateway.models import ChatMessage, ChatSession, StaffUser
@@ -51,6 +52,7 @@ class AgentDesk:
         chat.state = "agent"
         await self.say(chat, "system", messages.AGENT_JOINED.format(agent=agent))
         await self.db.refresh(order)
+        self.announce(order)
         return order
 
     async def held_by(self, work_order_id: str, agent: str) -> tuple[WorkOrder, ChatSession]:
@@ -85,6 +87,7 @@ class AgentDesk:
         order, chat = await self.held_by(work_order_id, agent)
         order.status, order.resolution, order.resolved_at = "resolved", resolution, utcnow()
         await self.say(chat, "system", messages.ASK_SATISFACTION, buttons=RATING_BUTTONS)
+        self.announce(order)
         return order
 
     async def note(self, work_order_id: str, author: str, text: str) -> WorkOrderEvent:
@@ -99,6 +102,7 @@ class AgentDesk:
     ) -> WorkOrder:
         """Hand a held order to another department's queue or straight to another agent."""
         order, chat = await self.held_by(work_order_id, agent)
+        previous_department = order.department
         if to_agent:
             user = await self.db.get(StaffUser, to_agent)
             if user is None:
@@ -111,9 +115,13 @@ class AgentDesk:
         self.db.add(WorkOrderEvent(work_order_id=order.id, kind="transfer", author=agent,
                                    text=messages.TRANSFER_NOTE.format(target=target, note=note)))
         await self.db.commit()
-        self.conversation.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "status": order.status,
-                                                     "department": order.department, "assigned_to": order.assigned_to})
+        # The queue it left hears it too, so that queue's consoles drop it.
+        self.announce(order, previous_department=previous_department)
         return order
+
+    def announce(self, order: WorkOrder, **fields: object) -> None:
+        """Tell the online agents who may see this order that it changed hands or state."""
+        self.conversation.hub.publish(AGENTS_TOPIC, order_event("work_order", order, status=order.status, **fields))
 
     async def say(self, chat: ChatSession, sender: str, text: str, **fields: object) -> ChatMessage:
         message = await self.conversation.add_message(chat, sender, text, **fields)

@@ -7,7 +7,8 @@ agent its messages never reach Rasa, on every channel.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -15,14 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import metrics
+from gateway.agent_feed import order_event
 from gateway.live import AGENTS_TOPIC, LiveHub, session_topic
-from gateway.models import ChatMessage, ChatSession
+from gateway.models import ChatMessage, ChatSession, Verification
 from gateway.rasa_client import BotReply, BotUnavailable, RasaClient
+from gateway.turns import TurnResult
+from gateway.verification import IdentityCheck
 from handoff.models import WorkOrder
-from handoff.rules import PHONE, mask_phone
 from handoff.work_orders import open_work_order
 from kefu import messages
 from kefu.db import utcnow
+from kefu.pii import PHONE, for_agents, mask_phone
 from kefu.ratings import parse_rating
 from kefu.settings import Settings
 from kefu.text import normalize
@@ -32,18 +36,15 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class TurnResult:
-    state: str
-    replies: list[ChatMessage] = field(default_factory=list)
-    work_order_id: str | None = None
-
-
-@dataclass
 class Conversation:
     db: AsyncSession
     rasa: RasaClient
     hub: LiveHub
     settings: Settings
+
+    @cached_property
+    def identity(self) -> IdentityCheck:
+        return IdentityCheck(self)
 
     async def add_message(self, chat: ChatSession, sender: str, text: str, **fields: Any) -> ChatMessage:
         # The counter is bumped in the database so concurrent writers never share a seq.
@@ -64,22 +65,39 @@ class Conversation:
         earlier = await self.sent_before(chat, client_message_id)
         if earlier is not None:
             return await self.replay(chat, earlier)
+        check = await self.identity.pending(chat) if chat.state == "bot" else None
+        # A password or code is never stored, nor echoed: the customer is warned instead.
+        stored, disclosed = self.identity.redact(check, text)
         try:
-            question = await self.add_message(chat, "customer", text, client_message_id=client_message_id)
+            question = await self.add_message(chat, "customer", stored, client_message_id=client_message_id)
+            warning = await self.add_message(chat, "system", messages.SECRET_WARNING) if disclosed else None
             # Stored before anything that can fail: a message once accepted is never lost.
             await self.db.commit()
         except IntegrityError:  # the same retry arrived twice at once; the other one won
             await self.db.rollback()
             await self.db.refresh(chat)
             return await self.replay(chat, await self.sent_before(chat, client_message_id))
-        self.publish(chat, question)
+        for message in filter(None, (question, warning)):
+            self.publish(chat, message)
+        result = await self.route(chat, question, check, text)
+        if warning:
+            result.replies.insert(0, warning)
+        return result
+
+    async def route(
+        self, chat: ChatSession, question: ChatMessage, check: Verification | None, text: str
+    ) -> TurnResult:
+        """To the people holding the session, else to the identity check awaiting an answer, else to the bot."""
         if chat.state != "bot":
             metrics.TURNS.labels(handled_by="people").inc()
             return await self.to_people(chat, question)
+        if check is not None and (answered := await self.identity.answer(chat, check, text)) is not None:
+            return answered
         metrics.TURNS.labels(handled_by="bot").inc()
         with metrics.TURN_SECONDS.time():
             result = await self.bot_turn(chat, question)
-        logger.info("bot turn", extra={"intent": question.intent, "outcome": question.outcome,
+        # The text helps whoever tunes the NLU; the log filter masks personal data in it.
+        logger.info("bot turn", extra={"text": question.text, "intent": question.intent, "outcome": question.outcome,
                                        "state": result.state, "work_order_id": result.work_order_id})
         return result
 
@@ -88,9 +106,12 @@ class Conversation:
             reply = await self.rasa.send(chat.rasa_sender_id, question.text, {"channel": chat.channel})
             if not any(_visible(m) for m in reply.messages):
                 raise BotUnavailable("no reply from the bot")
-        except BotUnavailable:
+        except BotUnavailable as error:
+            logger.warning("bot unavailable: %s", error)
             return await self.hand_off(chat, "bot_unavailable", None, notice=messages.BOT_UNAVAILABLE)
         question.intent, question.confidence = reply.intent, reply.confidence
+        if not _hands_off(reply) and self.identity.required(chat, reply.intent):
+            return await self.identity.start(chat, question, reply)
         return await self.apply_bot_reply(chat, question, reply)
 
     async def sent_before(self, chat: ChatSession, client_message_id: str | None) -> ChatMessage | None:
@@ -151,8 +172,7 @@ class Conversation:
         await self.db.commit()
         for message in replies:
             self.publish(chat, message)
-        self.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "urgency": order.urgency,
-                                        "reason": order.reason, "department": order.department})
+        self.hub.publish(AGENTS_TOPIC, order_event("work_order", order, urgency=order.urgency, reason=order.reason))
         return TurnResult(chat.state, replies, order.id)
 
     async def queue_notice(self, order: WorkOrder) -> str:
@@ -162,7 +182,7 @@ class Conversation:
             select(func.count()).select_from(WorkOrder)
             .where(WorkOrder.status == "queued", WorkOrder.created_at < order.created_at)
         )
-        if self.hub.listeners(AGENTS_TOPIC) == 0:
+        if await self.hub.online(AGENTS_TOPIC) == 0:
             wait = (ahead + 1) * self.settings.average_handling_minutes
             return messages.QUEUED_NOBODY_ONLINE.format(ahead=ahead, wait=wait, work_order_id=order.id)
         return messages.QUEUED.format(ahead=ahead, work_order_id=order.id,
@@ -180,8 +200,8 @@ class Conversation:
         order = await self.open_order(chat)
         if order is None:
             return TurnResult(chat.state)
-        self.hub.publish(AGENTS_TOPIC, {"type": "message", "work_order_id": order.id,
-                                        "message": message_payload(message)})
+        payload = {**message_payload(message), "text": for_agents(message.text, chat.verified)}
+        self.hub.publish(AGENTS_TOPIC, order_event("message", order, message=payload))
         if order.status == "queued" and (phone := PHONE.search(normalize(message.text))):
             return await self.save_callback(chat, order, phone.group(0))
         rating = parse_rating(message.text) if order.status == "resolved" else None
@@ -209,12 +229,15 @@ class Conversation:
         reply = await self.add_message(chat, "system", notice)
         await self.db.commit()
         self.publish(chat, reply)
-        self.hub.publish(AGENTS_TOPIC, {"type": "work_order", "id": order.id, "status": order.status,
-                                        "satisfaction": rating})
+        self.hub.publish(AGENTS_TOPIC, order_event("work_order", order, status=order.status, satisfaction=rating))
         return TurnResult(chat.state, [reply], order.id)
 
     def publish(self, chat: ChatSession, message: ChatMessage) -> None:
         self.hub.publish(session_topic(chat.id), message_payload(message))
+
+
+def _hands_off(reply: BotReply) -> bool:
+    return any(((item.get("custom") or {}).get(NOTE_KEY) or {}).get("handoff") for item in reply.messages)
 
 
 def _visible(item: dict[str, Any]) -> bool:

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import math
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Query, Request, status
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from gateway import logs
 from gateway.agent_desk import AgentDesk
+from gateway.analytics.periods import iso_week, last_complete_week, local_today
 from gateway.conversation import Conversation
+from gateway.kb_maintenance import find_entry
 from gateway.models import ChatSession
+from gateway.ratelimit import Limit, RateLimiter, hit
 from gateway.security import decode_access_token, token_matches
 from handoff.models import WorkOrder
+from kb_index.entries import KBEntry
 from kefu import messages
+from kefu.retraining import Retraining, TrainingBusy
 from kefu.settings import Settings, get_settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -80,10 +88,18 @@ class Staff:
     department: str | None = None
 
     def sees(self, order: WorkOrder) -> bool:
+        return self.works_on(order.department, order.assigned_to)
+
+    def hears(self, event: dict[str, Any]) -> bool:
+        """Whether a live work-order event concerns this agent (its queue now or before a transfer)."""
+        return any(self.works_on(department, event.get("assigned_to"))
+                   for department in (event.get("department"), event.get("previous_department")))
+
+    def works_on(self, department: str | None, assigned_to: str | None) -> bool:
         """Admins and agents without a department see every order; others their queue's and their own."""
         return (
-            self.role == "admin" or self.department is None or order.department == self.department
-            or order.assigned_to == self.username
+            self.role == "admin" or self.department is None or department == self.department
+            or assigned_to == self.username
         )
 
 
@@ -137,11 +153,127 @@ class Period:
 
 
 def period_query(
-    start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")]
+    start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")], settings: SettingsDep
 ) -> Period:
     if end < start:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, messages.PERIOD_REVERSED)
+    if (end - start).days >= settings.stats_max_days:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            messages.PERIOD_TOO_LONG.format(limit=settings.stats_max_days))
     return Period(start, end)
 
 
 PeriodDep = Annotated[Period, Depends(period_query)]
+
+
+def recent_period_query(
+    settings: SettingsDep,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Period:
+    """As ``PeriodDep``; ``to`` defaults to the local today and ``from`` to ``stats_default_days`` before it."""
+    end = end or local_today(settings)
+    return period_query(start or end - timedelta(days=settings.stats_default_days - 1), end, settings)
+
+
+RecentPeriodDep = Annotated[Period, Depends(recent_period_query)]
+
+
+def report_week(settings: SettingsDep, week: str | None = None) -> Period:
+    """The ISO week ``YYYY-Www`` of the ``week`` query; without it the last complete local week."""
+    if week is None:
+        return Period(*last_complete_week(local_today(settings)))
+    match = re.fullmatch(r"(\d{4})-W(\d{2})", week)
+    if match is not None:
+        with suppress(ValueError):  # a week that year does not have
+            return Period(*iso_week(int(match[1]), int(match[2])))
+    raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, messages.WEEK_INVALID)
+
+
+ReportWeek = Annotated[Period, Depends(report_week)]
+
+
+def kb_entry(entry_id: str) -> KBEntry:
+    """The KB entry in the path, if the live KB has it."""
+    entry = find_entry(entry_id)
+    if entry is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.KB_ENTRY_NOT_FOUND)
+    return entry
+
+
+KnownEntry = Annotated[KBEntry, Depends(kb_entry)]
+
+
+def training_job(admin: CurrentAdmin, settings: SettingsDep) -> Iterator[Retraining]:
+    """The one retraining job, claimed for this request (409 while another runs); released
+    again unless the request started it in the background."""
+    job = Retraining(settings)
+    try:
+        job.claim()
+    except TrainingBusy as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, messages.TRAINING_BUSY) from error
+    try:
+        yield job
+    finally:
+        if not job.started:
+            job.release()
+
+
+TrainingJob = Annotated[Retraining, Depends(training_job)]
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address; behind a reverse proxy uvicorn takes it from X-Forwarded-For
+    when the proxy is trusted (FORWARDED_ALLOW_IPS, by default the local host)."""
+    return connection.client.host if connection.client else "unknown"
+
+
+def too_many_requests(wait_s: float) -> HTTPException:
+    seconds = max(1, math.ceil(wait_s))
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, messages.RATE_LIMITED.format(seconds=seconds),
+                         headers={"Retry-After": str(seconds)})
+
+
+async def within_limit(connection: HTTPConnection, key: str, limit: Limit) -> None:
+    wait = await hit(connection.app.state.limiter, key, limit)
+    if wait > 0:
+        raise too_many_requests(wait)
+
+
+async def session_creation_limit(request: Request, settings: SettingsDep) -> None:
+    await within_limit(request, f"sessions:{client_address(request)}", Limit(settings.sessions_per_ip_per_minute, 60))
+
+
+async def message_limit(request: Request, chat: CustomerSession, settings: SettingsDep) -> None:
+    await within_limit(request, f"messages:{chat.id}", Limit(settings.messages_per_session_per_minute, 60))
+
+
+@dataclass
+class LoginThrottle:
+    """Failed logins counted per address and per address and user name; while either window is
+    full even the right password is refused, so guessing gains nothing."""
+
+    limiter: RateLimiter
+    windows: list[tuple[str, Limit]]
+
+    async def check(self) -> None:
+        wait = max([await self.limiter.retry_after(key, limit) for key, limit in self.windows])
+        if wait > 0:
+            raise too_many_requests(wait)
+
+    async def failed(self) -> None:
+        for key, limit in self.windows:
+            await self.limiter.record(key, limit)
+
+
+def login_throttle(
+    request: Request, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> LoginThrottle:
+    address, window = client_address(request), settings.login_failure_window_s
+    return LoginThrottle(request.app.state.limiter, [
+        (f"login:{address}", Limit(settings.login_failures_per_ip, window)),
+        (f"login:{address}:{form.username[:64]}", Limit(settings.login_failures_per_user, window)),
+    ])
+
+
+LoginThrottleDep = Annotated[LoginThrottle, Depends(login_throttle)]

@@ -1,15 +1,19 @@
-"""Every error leaves as ``{"detail": "<Chinese message>"}`` with a 4xx status."""
+"""Every error leaves as ``{"detail": "<Chinese message>"}``: a 4xx status, or 503 while the database is away."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu import messages
 
 DEFAULT_DETAILS = {
+    # FastAPI's own 400 is a body it could not parse at all (bad encoding, nesting too deep).
+    400: messages.BODY_UNREADABLE,
     401: messages.NOT_AUTHENTICATED,
     403: messages.FORBIDDEN,
     404: messages.NOT_FOUND,
@@ -44,6 +48,13 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         detail = _describe(errors[0]) if errors else messages.INVALID_REQUEST.format(detail="")
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeoutError)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # A restarting database: refuse cleanly; the pool reconnects (pre-ping) once it is back.
+        return JSONResponse({"detail": messages.SERVICE_UNAVAILABLE}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -16,9 +16,12 @@ from gateway.accounts import bootstrap_accounts
 from gateway.api import api_router
 from gateway.api.routes import ops, pages
 from gateway.errors import install_error_handlers
+from gateway.guard import CorsPolicy, RequestGuard
 from gateway.live import AGENTS_TOPIC, LiveHub
+from gateway.live_redis import RedisLiveHub
 from gateway.logs import configure_logging
 from gateway.rasa_client import RasaClient
+from gateway.ratelimit import SlidingWindowLimiter
 from handoff.escalation import escalate_overdue
 from kb_index.service import get_store
 from kefu.db import create_schema, make_engine, session_factory, utcnow
@@ -37,13 +40,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_factory = session_factory(engine)
     async with app.state.session_factory() as db:
         await bootstrap_accounts(db, settings)
-    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
-    app.state.hub = LiveHub()
+    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_concurrency,
+                                settings.rasa_queue_timeout_s)
+    app.state.hub = RedisLiveHub(settings.redis_url, settings) if settings.redis_url else LiveHub()
+    await app.state.hub.start()
     await asyncio.to_thread(get_store().current)
     watcher = asyncio.create_task(watch_sla(app, settings.sla_check_seconds))
     yield
     watcher.cancel()
     await app.state.rasa.close()
+    await app.state.hub.close()
     await engine.dispose()
 
 
@@ -59,8 +65,17 @@ async def watch_sla(app: FastAPI, every_s: int) -> None:
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
     app = FastAPI(title="Kefu 客服", version="1.0", lifespan=lifespan)
     install_error_handlers(app)
+    app.state.limiter = SlidingWindowLimiter()
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_mb * 1024 * 1024)
+    if settings.cors_origins:
+        # Outermost, so refusals of the guard reach the allowed sites' pages too. Tokens travel
+        # in the Authorization header, never in cookies: no credentials mode.
+        app.add_middleware(CorsPolicy, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.include_router(api_router)
     app.include_router(ops.router)
     app.include_router(pages.router)

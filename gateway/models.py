@@ -1,4 +1,4 @@
-"""Database tables the gateway owns: sessions, their messages, staff accounts."""
+"""Database tables the gateway owns: sessions, their messages, identity checks, staff accounts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
+from kefu.pii import mask_phone
 
 
 class ChatSession(Base):
@@ -19,7 +20,10 @@ class ChatSession(Base):
     channel: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[str] = mapped_column(String(128), index=True)
     customer_name: Mapped[str | None] = mapped_column(String(128))
-    customer_phone_masked: Mapped[str | None] = mapped_column(String(32))
+    # In full for the SMS identity check; people see it masked until the customer is verified.
+    customer_phone: Mapped[str | None] = mapped_column(String(32))
+    # When the customer proved by SMS code that the phone is theirs.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Who owns the conversation: bot, queued, agent or closed.
     state: Mapped[str] = mapped_column(String(16), default="bot")
     # Bumped when the bot takes a conversation back, so Rasa starts a fresh tracker.
@@ -30,6 +34,14 @@ class ChatSession(Base):
     @property
     def rasa_sender_id(self) -> str:
         return f"{self.id}-{self.rasa_epoch}"
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def customer_phone_masked(self) -> str | None:
+        return mask_phone(self.customer_phone) if self.customer_phone else None
 
 
 class ChatMessage(Base):
@@ -55,7 +67,8 @@ class ChatMessage(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     # Set by the client so that a retried send is recognised and never stored twice.
     client_message_id: Mapped[str | None] = mapped_column(String(64))
-    # What the server noticed in an agent's message, e.g. {"forbidden": ["不清楚"]}.
+    # What the server noticed in an agent's message, e.g. {"forbidden": ["不清楚"]}, or how a
+    # maintainer handled an unresolved customer question, e.g. {"handled": {"similar_of": "kb-001", …}}.
     flags: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -68,3 +81,24 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     # An agent with a department works that department's queue; None sees every queue.
     department: Mapped[str | None] = mapped_column(String(32))
+
+
+class Verification(Base):
+    """One SMS identity check of a session, from asking for the phone to the right code (or giving up)."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    # awaiting_phone → awaiting_code → verified, or failed (wrong codes) / abandoned (the customer moved on)
+    status: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # HMAC of the code under the server secret: the code itself is never stored.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    codes_sent: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The customer message that needed the check and the bot's reply to it, held back until verified.
+    question_seq: Mapped[int] = mapped_column(Integer)
+    held_reply: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

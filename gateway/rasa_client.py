@@ -1,7 +1,17 @@
-"""The gateway's client for the Rasa server's ``kefu`` channel."""
+"""The gateway's client for the Rasa server's ``kefu`` channel.
+
+Turns wait their turn here, a few at a time in Rasa: Rasa works on everything it is sent at
+once, so under a burst every turn would slow down together and all of them would miss the
+timeout. A turn that waits too long for a slot, or that Rasa does not answer within the
+timeout, raises ``BotUnavailable`` (the customer is handed to a person). After a timeout or a
+refused connection the turns queued behind it fail at once for one timeout's length, so a
+hanging Rasa costs each customer at most that long, not a place in a queue of timeouts.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,19 +31,36 @@ class BotReply:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, timeout_s: float, concurrency: int, queue_timeout_s: float) -> None:
         self.base_url = base_url
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+        self.timeout_s = timeout_s
+        self.queue_timeout_s = queue_timeout_s
+        limits = httpx.Limits(max_connections=concurrency + 2)  # + the health checks
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, limits=limits)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._failed_at = float("-inf")
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> BotReply:
+        self._unless_failing()
         try:
+            async with asyncio.timeout(self.queue_timeout_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise BotUnavailable("no free slot in Rasa in time") from None
+        try:
+            self._unless_failing()
             response = await self._client.post(
                 "/webhooks/kefu/webhook", json={"sender": sender_id, "message": text, "metadata": metadata}
             )
             response.raise_for_status()
             body = response.json()
+        except httpx.TransportError as error:  # timeouts and refused connections
+            self._failed_at = time.monotonic()
+            raise BotUnavailable(str(error) or type(error).__name__) from error
         except (httpx.HTTPError, ValueError) as error:
             raise BotUnavailable(str(error)) from error
+        finally:
+            self._slots.release()
         intent = body.get("intent") or {}
         return BotReply(
             messages=body.get("messages") or [],
@@ -41,6 +68,10 @@ class RasaClient:
             confidence=intent.get("confidence"),
             entities=body.get("entities") or [],
         )
+
+    def _unless_failing(self) -> None:
+        if time.monotonic() - self._failed_at < self.timeout_s:
+            raise BotUnavailable("Rasa failed moments ago")
 
     async def ready(self) -> bool:
         try:

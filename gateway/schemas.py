@@ -7,18 +7,40 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.guard import has_control_characters
 from kefu import messages
+from kefu.pii import mainland_mobile
 from kefu.settings import get_settings
 
 SessionState = Literal["bot", "queued", "agent", "closed"]
 
 
+def no_control_characters(value: str) -> str:
+    if has_control_characters(value):
+        raise ValueError(messages.CONTROL_CHARACTERS)
+    return value
+
+
+# An id or a name: one line of printable text.
+Name = Annotated[str, AfterValidator(no_control_characters)]
+
+
+def mobile_or_none(phone: str | None) -> str | None:
+    """The SMS identity check needs a mainland mobile number: refuse anything else, keep 11 digits."""
+    if phone is None or not phone.strip():
+        return None
+    number = mainland_mobile(phone)
+    if number is None:
+        raise ValueError(messages.PHONE_INVALID)
+    return number
+
+
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(min_length=1, max_length=128)
-    name: str | None = Field(None, max_length=128)
-    phone: str | None = Field(None, max_length=32)
+    id: Name = Field(min_length=1, max_length=128)
+    name: Name | None = Field(None, max_length=128)
+    phone: Annotated[str | None, AfterValidator(mobile_or_none)] = Field(None, max_length=32)
 
 
 class SessionCreate(BaseModel):
@@ -62,6 +84,8 @@ def checked_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise ValueError(messages.TEXT_EMPTY)
+    if has_control_characters(text, text=True):
+        raise ValueError(messages.CONTROL_CHARACTERS)
     limit = get_settings().max_message_chars
     if len(text) > limit:
         raise ValueError(messages.TEXT_TOO_LONG.format(limit=limit))
@@ -74,7 +98,7 @@ CheckedText = Annotated[str, AfterValidator(checked_text)]
 class TextIn(BaseModel):
     text: CheckedText
     # The same id on a retry returns the first attempt's result instead of a second message.
-    client_message_id: str | None = Field(None, min_length=1, max_length=64)
+    client_message_id: Name | None = Field(None, min_length=1, max_length=64)
 
 
 class ResolutionIn(BaseModel):
@@ -84,7 +108,7 @@ class ResolutionIn(BaseModel):
 class TransferIn(BaseModel):
     note: CheckedText
     department: str | None = None
-    agent: str | None = Field(None, max_length=64)
+    agent: Name | None = Field(None, max_length=64)
 
     @field_validator("department")
     @classmethod
@@ -147,6 +171,64 @@ class KBSearchOut(BaseModel):
 
 class KBImportOut(BaseModel):
     entries: int
+
+
+def some_questions(questions: list[str]) -> list[str]:
+    if not questions:
+        raise ValueError(messages.QUESTIONS_EMPTY)
+    return questions
+
+
+Questions = Annotated[list[CheckedText], Field(max_length=200), AfterValidator(some_questions)]
+
+
+class KBEntryIn(BaseModel):
+    """A whole entry, as the admin page's editor sends it (created when the id is new)."""
+
+    question: CheckedText
+    answer: CheckedText
+    category: str = Field("", max_length=64)
+    similar: list[CheckedText] = Field([], max_length=1000)
+
+
+class KBEntryOut(BaseModel):
+    id: str
+    question: str
+    answer: str
+    category: str
+    similar: list[str]
+
+
+class KBEntriesOut(BaseModel):
+    total: int
+    entries: list[KBEntryOut]
+
+
+class QuestionsIn(BaseModel):
+    questions: Questions
+
+
+class SimilarAdded(KBEntryOut):
+    handled: int
+
+
+class TrainingExamplesIn(BaseModel):
+    intent: str = Field(min_length=1, max_length=64)
+    examples: Questions
+
+
+class TrainingExamplesOut(BaseModel):
+    added: list[str]
+    handled: int
+
+
+class HandledOut(BaseModel):
+    handled: int
+
+
+class TrainIn(BaseModel):
+    # Train even when a model of the current data exists.
+    force: bool = False
 
 
 WorkOrderOut = dict[str, Any]

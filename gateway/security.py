@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import jwt
@@ -28,6 +29,13 @@ def verify_password(password: str, password_hash: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
+
+
+@lru_cache(maxsize=1)
+def unknown_user_hash() -> str:
+    """Checked against when a login names no account, so that it takes as long as a wrong
+    password and the answer time does not tell which user names exist."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_session_token() -> str:

@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from kefu.pii import PHONE, mask_phone
 from kefu.settings import Settings
 from kefu.text import normalize
 
 ORDER_ID = re.compile(r"DD\d{12}", re.IGNORECASE)
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 AMOUNT = re.compile(r"(?:¥|￥)?\d+(?:\.\d{1,2})?\s*(?:元|块)")
 URGENCY_ORDER = ("normal", "urgent", "critical")
 
@@ -31,11 +31,6 @@ def sla_deadlines(start: datetime, urgency: str, settings: Settings) -> tuple[da
         start + timedelta(minutes=settings.first_response_minutes),
         start + timedelta(minutes=settings.resolve_minutes[urgency]),
     )
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: enough for an agent to confirm, not to misuse."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 def key_facts(texts: Iterable[str]) -> dict[str, list[str]]:

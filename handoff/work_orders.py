@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.models import ChatMessage, ChatSession
 from handoff.models import WorkOrder, WorkOrderEvent
 from handoff.numbering import next_work_order_id
-from handoff.rules import URGENCY_ORDER, classify_urgency, key_facts, mask_phone, sla_deadlines
+from handoff.rules import URGENCY_ORDER, classify_urgency, key_facts, sla_deadlines
 from kefu.db import utcnow
+from kefu.pii import for_agents, mask_personal_data, mask_phone
 from kefu.settings import Settings
 
 QUESTION_OUTCOMES = ("hit", "miss", "clarify")
@@ -70,7 +71,7 @@ async def open_work_order(
             "contact": chat.customer_phone_masked,
             "channel": chat.channel,
             "membership_level": None,
-            "verified": False,
+            "verified": chat.verified,
         },
         summary={"first_question": first_question(messages), **key_facts(customer_texts)},
         rating=rating,
@@ -91,11 +92,11 @@ def overdue(order: WorkOrder, now: datetime) -> dict[str, bool]:
     }
 
 
-def transcript_entry(message: ChatMessage) -> dict[str, Any]:
+def transcript_entry(message: ChatMessage, verified: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "seq": message.seq,
         "sender": message.sender,
-        "text": message.text,
+        "text": for_agents(message.text, verified),
         "created_at": message.created_at,
     }
     if message.sender == "customer":
@@ -112,7 +113,16 @@ async def work_order_events(db: AsyncSession, work_order_id: str) -> list[WorkOr
     return list(rows)
 
 
-def work_order_view(order: WorkOrder, messages: list[ChatMessage], events: list[WorkOrderEvent]) -> dict[str, Any]:
+def work_order_view(
+    order: WorkOrder, chat: ChatSession, messages: list[ChatMessage], events: list[WorkOrderEvent]
+) -> dict[str, Any]:
+    """The whole order for an agent: personal data masked unless the customer proved who they are."""
+    verified = chat.verified
+    customer = {**order.customer, "verified": verified}
+    if verified and chat.customer_phone:
+        customer["contact"] = chat.customer_phone
+    first_question = order.summary.get("first_question")
+    callback = order.callback_phone and (order.callback_phone if verified else mask_phone(order.callback_phone))
     return {
         "id": order.id,
         "status": order.status,
@@ -121,10 +131,10 @@ def work_order_view(order: WorkOrder, messages: list[ChatMessage], events: list[
         "intent": order.intent,
         "category": order.category,
         "department": order.department,
-        "customer": order.customer,
-        "summary": order.summary,
+        "customer": customer,
+        "summary": {**order.summary, "first_question": first_question and for_agents(first_question, verified)},
         "rating": order.rating,
-        "transcript": [transcript_entry(message) for message in messages],
+        "transcript": [transcript_entry(message, verified) for message in messages],
         "events": [
             {"kind": e.kind, "author": e.author, "text": e.text, "created_at": e.created_at} for e in events
         ],
@@ -135,7 +145,7 @@ def work_order_view(order: WorkOrder, messages: list[ChatMessage], events: list[
         },
         "session_id": order.session_id,
         "assigned_to": order.assigned_to,
-        "callback": mask_phone(order.callback_phone) if order.callback_phone else None,
+        "callback": callback,
         "resolution": order.resolution,
         "satisfaction": order.satisfaction,
         "created_at": order.created_at,
@@ -157,12 +167,13 @@ EXPORT_COLUMNS = (
 def export_row(order: WorkOrder, now: datetime) -> dict[str, Any]:
     """One CSV row: personal data stays masked as on the work order."""
     customer = order.customer or {}
+    first_question = (order.summary or {}).get("first_question")
     return {
         **{name: getattr(order, name) for name in EXPORT_COLUMNS if hasattr(order, name)},
         "customer_id": customer.get("id"),
         "customer_name": customer.get("name"),
         "contact": customer.get("contact"),
         "channel": customer.get("channel"),
-        "first_question": (order.summary or {}).get("first_question"),
+        "first_question": first_question and mask_personal_data(first_question),
         **overdue(order, now),
     }

@@ -5,12 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from kefu import messages
+from kefu.text import normalize
 
 REQUIRED_FIELDS = ("id", "question", "answer")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def question_key(text: str) -> str:
+    """What two wordings of the same question share: normalised, lower case, no punctuation or spaces."""
+    return _NOT_WORD.sub("", normalize(text)).lower()
 
 
 class KBFormatError(ValueError):
@@ -29,6 +37,21 @@ class KBEntry:
     def questions(self) -> tuple[str, ...]:
         """Every phrasing that points at this entry, the main question first."""
         return (self.question, *self.similar)
+
+    def with_similar(self, questions: Iterable[str]) -> KBEntry:
+        """This entry with ``questions`` added as similar questions, skipping wordings it has."""
+        known = {question_key(question) for question in self.questions}
+        added = []
+        for question in (q.strip() for q in questions):
+            if question and question_key(question) not in known:
+                known.add(question_key(question))
+                added.append(question)
+        return replace(self, similar=(*self.similar, *added))
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` occurs in the id, a question, the answer or the category (for finding entries)."""
+        key = question_key(text)
+        return any(key in question_key(value) for value in (self.id, *self.questions, self.answer, self.category))
 
     def to_json(self) -> str:
         record = asdict(self)

@@ -26,4 +26,5 @@ def lookup(query: str, k: int = 5) -> Lookup:
         k=k,
         candidates=settings.kb_candidates,
         dense_weight=settings.kb_dense_weight,
+        centroid_weight=settings.kb_centroid_weight,
     )

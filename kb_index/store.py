@@ -60,8 +60,9 @@ class KBStore:
         return loaded[1]
 
     def lookup(self, query: str, *, threshold: float, margin: float, k: int = 5,
-               candidates: int = 20, dense_weight: float = 0.8) -> Lookup:
-        hits = self.current().search(query, k=max(k, 2), candidates=candidates, dense_weight=dense_weight)
+               candidates: int = 20, dense_weight: float = 0.8, centroid_weight: float = 0.75) -> Lookup:
+        hits = self.current().search(query, k=max(k, 2), candidates=candidates, dense_weight=dense_weight,
+                                     centroid_weight=centroid_weight)
         return decide(hits, threshold, margin)
 
     # Writing

@@ -49,6 +49,31 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def retrain(settings: Settings, force: bool) -> None:
+    """The admin page's retraining, in the foreground: train, evaluate, load (or hold back)."""
+    import asyncio
+
+    from kefu.retraining import Retraining, TrainingBusy
+
+    shown: list[tuple[str, int]] = []
+
+    def report(status: dict) -> None:
+        step = (status["state"], int(status.get("progress", 0) * 20))
+        if not shown or shown[-1] != step:
+            shown.append(step)
+            print(f"{status['state']:<11} {status.get('progress', 0):>4.0%}  {status.get('message', '')}", flush=True)
+
+    job = Retraining(settings, report)
+    try:
+        job.claim()
+    except TrainingBusy:
+        sys.exit("another training job is running")
+    job.begin("cli")
+    status = asyncio.run(job.run(force=force))
+    if status["state"] == "failed":
+        sys.exit(1)
+
+
 def kb_import(path: Path, mode: str) -> None:
     from kb_index.entries import parse_kb_file
     from kb_index.service import get_store
@@ -91,7 +116,7 @@ def evaluate(settings: Settings) -> None:
 
     results = run_evaluation(settings, get_encoder(settings.encoder))
     print(f"encoder {settings.encoder}, threshold {settings.kb_answer_threshold}, "
-          f"dense weight {settings.kb_dense_weight}")
+          f"dense weight {settings.kb_dense_weight}, centroid weight {settings.kb_centroid_weight}")
     for name, value in results.items():
         print(f"{name:<20} {value:.3f}")
     print(json.dumps({name: round(value, 4) for name, value in results.items()}))
@@ -132,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="train the model and build the KB index when needed")
     commands.add_parser("run", help="set up, then run Rasa, the action server and the gateway")
-    train_parser = commands.add_parser("train", help="train the Rasa model")
+    train_parser = commands.add_parser(
+        "train", help="train the Rasa model, evaluate it and load it into the running Rasa server"
+    )
     train_parser.add_argument("--force", action="store_true", help="train even if the model is current")
     kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     importer = kb.add_parser("import", help="import a JSONL or CSV KB file")
@@ -155,9 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "run":
         run(settings)
     elif args.command == "train":
-        from kefu.training import train
-
-        print(train(settings, force=args.force))
+        retrain(settings, force=args.force)
     elif args.command == "kb" and args.kb_command == "import":
         kb_import(args.file, args.mode)
     elif args.command == "kb" and args.kb_command == "ingest":

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,8 +13,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from kefu.settings import PROJECT_ROOT, Settings
 from kefu.training import RASA_BIN, model_path, rasa_env
@@ -65,7 +69,43 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+        env["KEFU_REDIS_PREFIX"] = settings.redis_prefix
     return env
+
+
+def rasa_endpoints(settings: Settings) -> dict[str, Any]:
+    """Rasa's endpoints: our action server; with PostgreSQL the conversation trackers in the same
+    database (so any Rasa replica, or a restarted one, carries on a conversation); with Redis
+    the conversation locks there (so two replicas never run one conversation's turns at once)."""
+    endpoints: dict[str, Any] = {"action_endpoint": {"url": f"{settings.actions_url}/webhook"}}
+    database = make_url(settings.database_url) if settings.database_url else None
+    if database is not None and database.get_backend_name() in ("postgresql", "postgres"):
+        endpoints["tracker_store"] = {
+            "type": "SQL", "dialect": "postgresql", "url": database.host or "localhost",
+            "port": database.port or 5432, "db": database.database, "username": database.username,
+            "password": database.password,
+        }
+    else:
+        # In memory, but kept across a model loaded into the running server (PUT /model, retraining).
+        endpoints["tracker_store"] = {"type": "bot.tracker_store.ProcessTrackerStore"}
+    if settings.redis_url:
+        redis = urlsplit(settings.redis_url)
+        endpoints["lock_store"] = {
+            "type": "redis", "url": redis.hostname or "localhost", "port": redis.port or 6379,
+            "db": int(redis.path.strip("/") or 0), "password": redis.password, "key_prefix": settings.redis_prefix,
+        }
+    return endpoints
+
+
+def write_rasa_endpoints(settings: Settings) -> Path:
+    """One file per Rasa server (by port) under the data dir; JSON is YAML, and Rasa reads it."""
+    path = settings.data_dir / f"rasa-endpoints-{settings.rasa_port}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)  # it may hold the database password
+    path.write_text(json.dumps(rasa_endpoints(settings), indent=2))
+    return path
 
 
 def product_services(settings: Settings) -> list[Service]:
@@ -75,10 +115,10 @@ def product_services(settings: Settings) -> list[Service]:
         [
             str(RASA_BIN), "run", "--enable-api", "--model", str(model_path(settings)),
             "--port", str(settings.rasa_port), "--interface", "127.0.0.1",
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--endpoints", str(write_rasa_endpoints(settings)), "--credentials", "credentials.yml",
         ],
         health_url=f"{settings.rasa_url}/status",
-        env={**rasa_env(), **env, "KEFU_ACTIONS_WEBHOOK": f"{settings.actions_url}/webhook"},
+        env={**rasa_env(), **env},
     )
     actions = Service(
         "actions",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("REDIS_URL", "KEFU_REDIS_URL")
     )
     rasa_timeout_s: float = 3.0
+    # Turns in Rasa at once per gateway (more would only slow each other), and how long one may
+    # wait for its slot under a burst before the customer is handed to a person.
+    rasa_concurrency: int = 4
+    rasa_queue_timeout_s: float = 30.0
+    # With REDIS_URL: a replica that stops renewing its listeners drops out of "who is online" after this.
+    live_presence_ttl_s: float = 30.0
+    # Names every Redis key and channel of one deployment (letters and digits: Rasa's lock store needs that).
+    redis_prefix: str = Field("kefu", pattern=r"^[A-Za-z0-9]+$")
     log_level: str = "INFO"
 
     # Accounts and tokens
@@ -65,6 +73,30 @@ class Settings(BaseSettings):
     bootstrap_admin: str | None = None
     jwt_secret: str | None = None
     access_token_minutes: int = 8 * 60
+
+    # Abuse limits, sliding windows per client address (0 turns one off, e.g. for a load test)
+    login_failures_per_ip: int = 20
+    # Failed logins per address and user name, so guessing one account's password stops early.
+    login_failures_per_user: int = 5
+    login_failure_window_s: int = 300
+    sessions_per_ip_per_minute: int = 120
+    messages_per_session_per_minute: int = 30
+    # Web origins (company sites, the mini-program's web-view domain) allowed to call the API from
+    # a browser, comma-separated; empty means the gateway's own pages only.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # Largest request body; file uploads (KB files, documents) may be up to max_upload_mb.
+    max_body_bytes: int = 64 * 1024
+    max_upload_mb: int = 20
+
+    # Identity check by SMS code before the bot acts on these intents (per the service SOP)
+    verify_intents: list[str] = ["change_address", "account_security"]
+    # "console" writes each SMS to the gateway log and sms_outbox.jsonl under the data dir (development).
+    sms_provider: Literal["console"] = "console"
+    verification_code_digits: int = 6
+    verification_code_minutes: int = 5
+    verification_max_attempts: int = 3
+    # Codes one session may have sent in all, so nobody uses the bot to flood a phone.
+    verification_max_codes: int = 5
 
     # Conversation rules
     max_message_chars: int = 2000
@@ -74,17 +106,51 @@ class Settings(BaseSettings):
     # Knowledge base
     encoder: str = "use"
     kb_seed_file: Path = PROJECT_ROOT / "kb_index" / "data" / "demo_kb.jsonl"
-    kb_answer_threshold: float = 0.55
+    # From `python -m kb_index.calibration` (rows `kefu eval` never reports); rerun it when scoring changes.
+    kb_answer_threshold: float = 0.54
     kb_clarify_margin: float = 0.03
     kb_dense_weight: float = 0.8
+    # Share of an entry's dense score from the mean direction of its questions (the rest: its best one).
+    kb_centroid_weight: float = 0.75
     kb_candidates: int = 20
-    # FAISS index: "auto" is exact inner product while small and HNSW from 50k questions.
-    kb_index_type: Literal["auto", "flat", "hnsw"] = "auto"
+    # FAISS index: "auto" is exact inner product below kb_ann_min_rows questions, kb_ann_kind from there.
+    kb_index_type: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
+    kb_ann_min_rows: int = 50_000
+    kb_ann_kind: Literal["hnsw", "ivf"] = "hnsw"
+    # HNSW graph: links per node and build-time breadth (kept with a saved index), search breadth.
+    kb_hnsw_m: int = 32
+    kb_hnsw_ef_construction: int = 40
+    kb_hnsw_ef_search: int = 256
+    # IVF: cells = this × √questions (kept with a saved index); cells scanned per query.
+    kb_ivf_lists_per_sqrt_rows: float = 2.0
+    kb_ivf_nprobe: int = 128
     # Public question-pair sets for `kefu eval` (../shared/eval beside the checkout).
     eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
 
+    # KB maintenance: the 未解决问题 list (misses and answers rated ≤ low_rating_max)
+    unresolved_days: int = 30
+    unresolved_max_groups: int = 100
+    # Two questions are near-duplicates from this character-sequence similarity (0–1) up.
+    unresolved_similarity: float = 0.8
+
+    # Retraining from the admin page or `kefu train`: share of NLU examples held out for
+    # the intent F1, its fixed seed (comparable runs), and the F1 drop that holds a model back.
+    train_heldout_fraction: float = 0.2
+    train_split_seed: int = 42
+    train_max_f1_drop: float = 0.02
+    # DIET epochs instead of config.yml's, for quick trial trainings (demos, tests); part of the model hash.
+    train_epochs: int | None = None
+    # How long loading a model into the running Rasa server may take.
+    model_load_timeout_s: float = 300.0
+
     # Work order numbers and reports follow the company's local day.
     timezone: str = "Asia/Shanghai"
+
+    # Service analytics: the period shown when none is asked for, the longest one a request may
+    # cover, and the length of the top lists.
+    stats_default_days: int = 28
+    stats_max_days: int = 366
+    stats_top: int = 10
 
     # Service levels (minutes)
     first_response_minutes: int = 10
@@ -110,6 +176,13 @@ class Settings(BaseSettings):
     ]
 
     routes: dict[str, Route] = DEFAULT_ROUTES
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def db_url(self) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -18,6 +22,8 @@ AGENT = ("agent1", "agent-pass-1")
 AGENT2 = ("agent2", "agent-pass-2")
 LOGISTICS_AGENT = ("agent3", "agent-pass-3")  # works the 物流部 queue only
 ADMIN = ("admin", "admin-pass-1")
+# A company site allowed to call the API from its pages (KEFU_CORS_ORIGINS).
+ALLOWED_ORIGIN = "https://shop.example.com"
 
 
 def free_port() -> int:
@@ -42,6 +48,14 @@ class Product:
 
 
 POSTGRES_URL = os.environ.get("KEFU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def service_missing(reason: str) -> NoReturn:
+    """Skip with the reason; under KEFU_REQUIRE_SERVICES=1 (CI) fail instead."""
+    if os.environ.get("KEFU_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (KEFU_REQUIRE_SERVICES=1 requires it)")
+    pytest.skip(reason)
 
 
 @contextmanager
@@ -55,9 +69,7 @@ def database(kind: str) -> Iterator[str | None]:
     try:
         admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        if os.environ.get("KEFU_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PostgreSQL is required (KEFU_REQUIRE_SERVICES=1) but unreachable: {error}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+        service_missing(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
     name = f"kefu_test_{uuid.uuid4().hex[:8]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -67,6 +79,43 @@ def database(kind: str) -> Iterator[str | None]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=2) as connection:
+            return bool(connection.ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL (default the local server), or a redis-server of our own on a free port when none answers."""
+    if redis_answers(REDIS_URL):
+        yield REDIS_URL
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        service_missing(f"Redis not reachable at {REDIS_URL} and no redis-server to start")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while not redis_answers(url):
+            if time.monotonic() > deadline or server.poll() is not None:
+                service_missing(f"Redis not reachable at {REDIS_URL} and redis-server on port {port} did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def product(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """Train (cached by data hash), seed the demo KB, start all three services, on each database."""
@@ -74,7 +123,10 @@ def product(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         yield from _run_product(tmp_path_factory, database_url)
 
 
-def _run_product(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[Product]:
+def _run_product(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str | None, extra: dict[str, str] | None = None
+) -> Iterator[Product]:
+    """The product on its own data directory and ports; ``extra`` environment on top (e.g. KEFU_TRAIN_EPOCHS)."""
     from kefu.cli import setup
     from kefu.services import product_services, start_all, stop_all
     from kefu.settings import Settings
@@ -90,6 +142,8 @@ def _run_product(tmp_path_factory: pytest.TempPathFactory, database_url: str | N
             [f"{AGENT[0]}:{AGENT[1]}", f"{AGENT2[0]}:{AGENT2[1]}", f"{LOGISTICS_AGENT[0]}@物流部:{LOGISTICS_AGENT[1]}"]
         ),
         "KEFU_BOOTSTRAP_ADMIN": f"{ADMIN[0]}:{ADMIN[1]}",
+        "KEFU_CORS_ORIGINS": ALLOWED_ORIGIN,
+        **(extra or {}),
     }
     saved = {name: os.environ.get(name) for name in environment}
     _set_environment(environment)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import auth, kb, sessions, stats, work_orders
+from gateway.api.routes import admin, auth, kb, sessions, stats, work_orders
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(sessions.router)
@@ -10,3 +10,4 @@ api_router.include_router(auth.router)
 api_router.include_router(work_orders.router)
 api_router.include_router(kb.router)
 api_router.include_router(stats.router)
+api_router.include_router(admin.router)

@@ -2,41 +2,26 @@
 // put into the page with textContent, never as HTML.
 "use strict";
 
-const API = "/api/v1";
-const state = { token: sessionStorage.getItem("kefu-token"), me: sessionStorage.getItem("kefu-me"),
-                standard: null, orders: [], current: null, socket: null };
+const state = { standard: null, orders: [], current: null, socket: null };
 
-async function api(path, options = {}) {
-  const headers = { ...(options.headers || {}), Authorization: `Bearer ${state.token}` };
-  if (options.json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(options.json);
-  }
-  const response = await fetch(API + path, { ...options, headers });
-  if (response.status === 401) { logout(); throw new Error("unauthenticated"); }
-  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  if (!response.ok) throw new Error(body?.detail || response.statusText);
-  return body;
-}
+// A signed-in call (staff.js holds the token); errors carry the server's Chinese `detail`.
+const api = (path, options = {}) => staffJson(path, logout, options);
 
 // Login
 
 $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = new FormData(event.target);
-  const response = await fetch(`${API}/auth/token`, { method: "POST", body: new URLSearchParams(form) });
-  const body = await response.json();
-  if (!response.ok) { $("login-error").textContent = body.detail; return; }
-  state.token = body.access_token;
-  state.me = form.get("username");
-  sessionStorage.setItem("kefu-token", state.token);
-  sessionStorage.setItem("kefu-me", state.me);
+  try {
+    await signIn(new FormData(event.target));
+  } catch (error) {
+    $("login-error").textContent = error.message;
+    return;
+  }
   start();
 });
 
 function logout() {
-  sessionStorage.clear();
-  state.token = null;
+  signOut();
   if (state.socket) state.socket.close();
   $("desk").hidden = true;
   $("login").hidden = false;
@@ -46,7 +31,7 @@ $("logout").addEventListener("click", logout);
 async function start() {
   $("login").hidden = true;
   $("desk").hidden = false;
-  $("me").textContent = state.me;
+  $("me").textContent = staff.me;
   state.standard = await api("/work-orders/service-standard");
   fillSelect($("canned"), state.standard.canned_replies.map((reply) => [reply.text, reply.title]), "常用话术…");
   fillSelect($("transfer-department"), state.standard.departments.map((name) => [name, name]));
@@ -70,7 +55,7 @@ const label = (kind, value) => state.standard?.labels[kind][value] || value;
 
 async function refresh() {
   const filter = $("status-filter").value;
-  const query = filter === "mine" ? `?agent=${encodeURIComponent(state.me)}` : filter ? `?status=${filter}` : "";
+  const query = filter === "mine" ? `?agent=${encodeURIComponent(staff.me)}` : filter ? `?status=${filter}` : "";
   const [orders, counts] = await Promise.all([api(`/work-orders${query}`), api("/work-orders/counts")]);
   state.orders = orders;
   $("counts").textContent = Object.entries(counts).map(([s, n]) => `${label("status", s)} ${n}`).join(" · ");
@@ -137,7 +122,7 @@ async function openOrder(id) {
   $("transcript").replaceChildren(...order.transcript.map(transcriptItem));
   $("transcript").scrollTop = $("transcript").scrollHeight;
   $("events").replaceChildren(...order.events.map((e) => el("li", `${e.author}：${e.text}`)));
-  const mine = order.assigned_to === state.me && ["assigned", "reopened"].includes(order.status);
+  const mine = order.assigned_to === staff.me && ["assigned", "reopened"].includes(order.status);
   $("claim").hidden = order.status !== "queued";
   for (const id of ["reply-form", "transfer-form", "resolve-form"]) $(id).hidden = !mine;
   renderQueue();
@@ -182,7 +167,7 @@ $("reply-form").addEventListener("submit", async (event) => {
 
 $("canned").addEventListener("change", (event) => {
   const order = state.current;
-  const values = { agent: state.me, category: order.category, order_id: order.summary.order_ids[0] || "", hours: 2 };
+  const values = { agent: staff.me, category: order.category, order_id: order.summary.order_ids[0] || "", hours: 2 };
   $("reply").value = event.target.value.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
   event.target.value = "";
 });
@@ -209,10 +194,10 @@ $("resolve-form").addEventListener("submit", async (event) => {
 
 function connectLive() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}${API}/work-orders/live?token=${state.token}`);
+  const socket = new WebSocket(`${scheme}://${location.host}${STAFF_API}/work-orders/live?token=${staff.token}`);
   socket.onmessage = () => refresh();
-  socket.onclose = () => { if (state.token) setTimeout(connectLive, 2000); };
+  socket.onclose = () => { if (staff.token) setTimeout(connectLive, 2000); };
   state.socket = socket;
 }
 
-if (state.token) start().catch(logout);
+if (staff.token) start().catch(logout);

@@ -16,10 +16,15 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(tmp_path):
+def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    yield page
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)

@@ -73,7 +73,7 @@ def test_agent_and_customer_reach_each_other_live(client, product):
 
     to_customer, to_agent = asyncio.run(exchange())
     assert to_customer["sender"] == "agent" and to_customer["text"] == "您好，我来帮您处理"
-    assert to_agent["work_order_id"] == order_id and to_agent["message"]["text"] == "好的，订单DD202611180001"
+    assert to_agent["id"] == order_id and to_agent["message"]["text"] == "好的，订单DD202611180001"
 
 
 def test_resolve_asks_for_satisfaction_and_a_good_rating_closes(client, product):
@@ -239,3 +239,21 @@ def test_an_agent_retry_is_not_sent_twice(client, product):
     again = post(client, product, AGENT, f"{order_id}/messages", text="马上为您处理", client_message_id="a-1")
     assert again.json() == first.json()
     assert [m["text"] for m in customer.history()["messages"] if m["sender"] == "agent"] == ["马上为您处理"]
+
+
+def test_an_agent_with_a_department_hears_only_that_queue_live(client, product):
+    from tests.conftest import LOGISTICS_AGENT
+
+    token = product.staff_headers(client, LOGISTICS_AGENT)["Authorization"].split()[1]
+    url = product.base_url.replace("http", "ws") + f"/api/v1/work-orders/live?token={token}"
+
+    async def first_event_heard() -> tuple[dict, str]:
+        async with websockets.connect(url) as logistics_desk:
+            await asyncio.to_thread(handed_off, client, product)  # 客服部: not for this agent
+            logistics_customer = await asyncio.to_thread(Customer, client, product)
+            await asyncio.to_thread(logistics_customer.say, "我的快递三天了还没到，物流一直不更新")
+            reply = await asyncio.to_thread(logistics_customer.say, "转人工")
+            return json.loads(await asyncio.wait_for(logistics_desk.recv(), 2)), reply["work_order_id"]
+
+    heard, logistics = asyncio.run(first_event_heard())
+    assert heard["id"] == logistics and heard["department"] == "物流部"

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb_index.encoders import Encoder, get_encoder
-from kb_index.entries import KBEntry
-from kb_index.evaluation import Pair, out_of_scope_questions, read_pairs, recall_at_1
+from kb_index.entries import KBEntry, load_jsonl_file
+from kb_index.evaluation import (
+    FOREIGN_KB,
+    FOREIGN_QUERIES,
+    Pair,
+    kb_accuracy,
+    out_of_scope_questions,
+    read_pairs,
+    recall_at_1,
+)
 from kb_index.index import KBIndex
 from kefu.settings import Settings
 
@@ -48,3 +58,38 @@ def test_recall_at_1_counts_only_positive_pairs(enc: Encoder) -> None:
 def test_out_of_scope_questions_come_from_the_nlu_data() -> None:
     questions = out_of_scope_questions()
     assert len(questions) >= 25 and all(q.strip() and not q.startswith("-") for q in questions)
+
+
+def test_kb_accuracy_counts_first_places_answers_and_refusals(enc: Encoder) -> None:
+    entries = [
+        KBEntry("refund", "退款多久能到账", "答", similar=("钱什么时候退回来",)),
+        KBEntry("invoice", "怎么开发票", "答"),
+    ]
+    index = KBIndex.build(entries, enc)
+    asked = [("退款多久能到账", "refund"), ("怎么开发票", "invoice"), ("发票如何开具", "invoice")]
+    # Only an exact question (score 1) clears 0.99: the paraphrase is found first but refused.
+    settings = Settings(kb_answer_threshold=0.99)
+    top1, joint = kb_accuracy(index, asked, ["今天天气怎么样"], settings)
+    assert top1 == 1.0
+    assert joint == pytest.approx(3 / 4)
+
+
+def test_foreign_kb_questions_point_at_its_entries() -> None:
+    ids = {entry.id for entry in load_jsonl_file(str(FOREIGN_KB))}
+    queries = [json.loads(line) for line in FOREIGN_QUERIES.read_text(encoding="utf-8").splitlines()]
+    expected = [query["expected_id"] for query in queries]
+    assert {entry_id for entry_id in expected if entry_id} == ids
+    assert expected.count(None) >= 10  # off-topic questions that must be misses
+
+
+def test_pair_scores_blend_the_row_with_its_entry_direction(enc: Encoder) -> None:
+    entries = [KBEntry("a", "退款多久能到账", "答", similar=("钱什么时候退回来", "退货后多久退款"))]
+    index = KBIndex.build(entries, enc)
+    query = "退款要等几天"
+    vector = enc.encode(["退款要等几天"])[0]
+    centroid = index.vectors.sum(axis=0) / np.linalg.norm(index.vectors.sum(axis=0))
+    assert index.entry_cosines(vector, [0])[0] == pytest.approx(float(centroid @ vector), abs=1e-5)
+    only_row = index.pair_scores([query], [1], dense_weight=1.0, centroid_weight=0.0)[0]
+    only_entry = index.pair_scores([query], [1], dense_weight=1.0, centroid_weight=1.0)[0]
+    assert only_row == pytest.approx(float(index.vectors[1] @ vector), abs=1e-5)
+    assert only_entry == pytest.approx(float(centroid @ vector), abs=1e-5)

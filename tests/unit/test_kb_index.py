@@ -256,12 +256,14 @@ def test_prune_keeps_the_newest_generations_within_one_second(
 
 
 def test_dense_index_type_follows_size_unless_overridden() -> None:
-    from kb_index.index import HNSW_MIN_ROWS, dense_kind
+    from kb_index.dense import dense_kind
+    from kefu.settings import get_settings
 
+    threshold = get_settings().kb_ann_min_rows
     assert dense_kind(10) == "flat"
-    assert dense_kind(HNSW_MIN_ROWS) == "hnsw"
+    assert dense_kind(threshold) == get_settings().kb_ann_kind
     assert dense_kind(10, "hnsw") == "hnsw"
-    assert dense_kind(HNSW_MIN_ROWS, "flat") == "flat"
+    assert dense_kind(threshold, "flat") == "flat"
 
 
 def test_an_hnsw_index_is_saved_and_loaded_with_the_same_answers(
@@ -269,7 +271,7 @@ def test_an_hnsw_index_is_saved_and_loaded_with_the_same_answers(
 ) -> None:
     built = KBIndex.build(entries, enc, index_type="hnsw")
     built.save(tmp_path / "gen")
-    assert (tmp_path / "gen" / "dense.hnsw").exists()
+    assert (tmp_path / "gen" / "dense.faiss").exists()
     loaded = KBIndex.load(tmp_path / "gen", enc, index_type="hnsw")
     assert loaded.dense_kind == "hnsw"
     for entry in entries[:10]:
@@ -304,3 +306,19 @@ def test_encoding_in_batches_gives_the_same_vectors(
     batched = index_module.encode_in_batches(enc, texts)
     assert np.allclose(batched, enc.encode(texts), atol=1e-5)
     assert "5/5 (100%)" in capsys.readouterr().err
+
+
+def test_an_entry_is_scored_by_its_best_question_and_its_mean_direction(enc: Encoder) -> None:
+    entry = KBEntry("a", "退款多久能到账", "答", similar=("钱什么时候退回来", "退货后多久退款"))
+    index = KBIndex.build([entry], enc)
+    query = "退款要等几天"
+    vector = enc.encode([query])[0]
+    rows = index.vectors @ vector
+    centroid = index.vectors.sum(axis=0)
+    centroid_cosine = float(centroid @ vector / np.linalg.norm(centroid))
+    best_only = index.search(query, centroid_weight=0.0)[0]
+    mean_only = index.search(query, centroid_weight=1.0)[0]
+    blended = index.search(query, centroid_weight=0.75)[0]
+    assert best_only.dense == pytest.approx(float(rows.max()), abs=1e-5)
+    assert mean_only.dense == pytest.approx(centroid_cosine, abs=1e-5)
+    assert blended.dense == pytest.approx(0.25 * float(rows.max()) + 0.75 * centroid_cosine, abs=1e-5)

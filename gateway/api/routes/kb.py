@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, UploadFile, status
+from fastapi import APIRouter, HTTPException, Path, Query, UploadFile, status
 
-from gateway.deps import CurrentAdmin
-from gateway.schemas import KBImportOut, KBSearchOut
+from gateway.deps import CurrentAdmin, DbSession, KnownEntry, SettingsDep
+from gateway.kb_maintenance import add_similar, entry_out, matching_entries, save_entry
+from gateway.schemas import KBEntriesOut, KBEntryIn, KBEntryOut, KBImportOut, KBSearchOut, QuestionsIn, SimilarAdded
 from kb_index.documents import document_entries, document_prefix
 from kb_index.entries import KBEntry, KBFormatError, parse_kb_file
 from kb_index.service import get_store, lookup
@@ -33,6 +34,37 @@ async def search(q: str = Query(max_length=2000), k: int = Query(5, ge=1, le=50)
             for h in result.hits[:k]
         ],
     }
+
+
+@router.get("/entries", response_model=KBEntriesOut)
+async def list_entries(
+    admin: CurrentAdmin,
+    q: str = Query("", max_length=200),
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=200),
+) -> dict:
+    """Entries whose id, questions, answer or category contain ``q``, for the admin page."""
+    total, found = await asyncio.to_thread(matching_entries, q, offset, limit)
+    return {"total": total, "entries": [entry_out(entry) for entry in found]}
+
+
+@router.put("/entries/{entry_id}", response_model=KBEntryOut)
+async def put_entry(
+    admin: CurrentAdmin, body: KBEntryIn, entry_id: str = Path(pattern=r"^\S(.{0,126}\S)?$")
+) -> dict:
+    """Write one entry (a new id creates it); live at once, only new question texts are encoded."""
+    entry = KBEntry(id=entry_id, question=body.question, answer=body.answer, category=body.category.strip(),
+                    similar=tuple(body.similar))
+    return entry_out(await save_entry(entry))
+
+
+@router.post("/entries/{entry_id}/similar", response_model=SimilarAdded)
+async def add_similar_questions(
+    admin: CurrentAdmin, entry: KnownEntry, body: QuestionsIn, db: DbSession, settings: SettingsDep
+) -> dict:
+    """Add wordings to an entry; the same questions leave the 未解决问题 list."""
+    extended, handled = await add_similar(db, entry, body.questions, admin.username, settings)
+    return {**entry_out(extended), "handled": handled}
 
 
 @router.delete("/entries/{entry_id}", response_model=KBImportOut)

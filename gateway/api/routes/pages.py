@@ -1,4 +1,4 @@
-"""The pages: the customer chat and the agent console (plain HTML and JS, no build step)."""
+"""The pages: the customer chat, the agent console and the dashboard (plain HTML and JS, no build step)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,15 @@ async def chat_page() -> FileResponse:
 async def console() -> FileResponse:
     """The agent console: queue, work orders, live chat."""
     return FileResponse(WEB_DIR / "console.html")
+
+
+@router.get("/dashboard")
+async def dashboard() -> FileResponse:
+    """The supervisors' service dashboard: figures and charts by day and week."""
+    return FileResponse(WEB_DIR / "dashboard.html")
+
+
+@router.get("/admin")
+async def admin_page() -> FileResponse:
+    """The KB maintainers' page: entries, import, 未解决问题, retraining and its evaluations."""
+    return FileResponse(WEB_DIR / "admin.html")

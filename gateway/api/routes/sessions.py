@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, status
+from fastapi import APIRouter, Depends, HTTPException, Query, WebSocket, status
 from sqlalchemy import select
 
 from gateway.conversation import message_payload
-from gateway.deps import ConversationDep, CustomerSession, DbSession, load_customer_session
+from gateway.deps import (
+    ConversationDep,
+    CustomerSession,
+    DbSession,
+    load_customer_session,
+    message_limit,
+    session_creation_limit,
+)
 from gateway.live import forward, session_topic
 from gateway.models import ChatMessage, ChatSession
 from gateway.schemas import MessagesOut, SessionCreate, SessionCreated, TextIn, TurnOut
 from gateway.security import new_session_token, token_digest
-from handoff.rules import mask_phone
 from kefu import messages
 
 router = APIRouter(prefix="/sessions", tags=["customer"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionCreated,
+             dependencies=[Depends(session_creation_limit)])
 async def create_session(body: SessionCreate, conversation: ConversationDep) -> dict:
     token = new_session_token()
     chat = ChatSession(
@@ -28,7 +35,7 @@ async def create_session(body: SessionCreate, conversation: ConversationDep) -> 
         channel=body.channel,
         customer_id=body.customer.id,
         customer_name=body.customer.name,
-        customer_phone_masked=mask_phone(body.customer.phone) if body.customer.phone else None,
+        customer_phone=body.customer.phone,
     )
     conversation.db.add(chat)
     await conversation.db.flush()
@@ -37,7 +44,8 @@ async def create_session(body: SessionCreate, conversation: ConversationDep) -> 
     return {"session_id": chat.id, "token": token, "state": chat.state, "messages": [message_payload(welcome)]}
 
 
-@router.post("/{session_id}/messages", response_model=TurnOut, response_model_exclude_none=True)
+@router.post("/{session_id}/messages", response_model=TurnOut, response_model_exclude_none=True,
+             dependencies=[Depends(message_limit)])
 async def post_message(body: TextIn, chat: CustomerSession, conversation: ConversationDep) -> dict:
     if chat.state == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, messages.SESSION_CLOSED)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import APIRouter, Depends, Response, WebSocket, status
 from sqlalchemy import case, func, or_, select
 
+from gateway.analytics.periods import period
+from gateway.api.downloads import csv_download
 from gateway.conversation import message_payload
 from gateway.deps import (
     AgentDeskDep,
@@ -20,6 +19,7 @@ from gateway.deps import (
     visible_order,
 )
 from gateway.live import AGENTS_TOPIC, forward
+from gateway.models import ChatSession
 from gateway.schemas import (
     AgentMessageOut,
     ResolutionIn,
@@ -29,7 +29,6 @@ from gateway.schemas import (
     WorkOrderOut,
     WorkOrderSummary,
 )
-from gateway.stats import period
 from handoff.models import WorkOrder
 from handoff.service_standard import canned_replies
 from handoff.work_orders import (
@@ -93,15 +92,9 @@ async def export_csv(
         select(WorkOrder).where(WorkOrder.created_at >= since, WorkOrder.created_at < until)
         .order_by(WorkOrder.created_at)
     )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
     now = utcnow()
-    writer.writerows(export_row(order, now) for order in orders)
-    filename = f"work-orders-{days.start}-{days.end}.csv"
-    # A BOM lets Excel, which most service teams open CSVs with, read the Chinese correctly.
-    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(f"work-orders-{days.start}-{days.end}.csv", EXPORT_COLUMNS,
+                        (export_row(order, now) for order in orders))
 
 
 @router.get("/service-standard", response_model=ServiceStandard)
@@ -123,7 +116,8 @@ async def get_work_order(order: VisibleOrder, db: DbSession) -> WorkOrderOut:
 
 async def full_view(db: DbSession, order: WorkOrder) -> WorkOrderOut:
     return work_order_view(
-        order, await session_messages(db, order.session_id), await work_order_events(db, order.id)
+        order, await db.get(ChatSession, order.session_id), await session_messages(db, order.session_id),
+        await work_order_events(db, order.id),
     )
 
 
@@ -166,8 +160,9 @@ async def transfer(work_order_id: str, body: TransferIn, staff: CurrentStaff, de
 
 @router.websocket("/live")
 async def live(websocket: WebSocket, settings: SettingsDep, token: str = "") -> None:
-    """New handoffs and customer messages, pushed to online agents."""
-    if current_staff_from_token(token, settings) is None:
+    """New handoffs, customer messages and changes of hands, pushed to the agents whose queue they concern."""
+    staff = current_staff_from_token(token, settings)
+    if staff is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
-    await forward(websocket, AGENTS_TOPIC)
+    await forward(websocket, AGENTS_TOPIC, accept=staff.hears)
