@@ -21,6 +21,7 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,9 +110,16 @@ def kb_figures(settings: Settings) -> dict[str, float | None]:
 
 
 class Retraining:
-    def __init__(self, settings: Settings, report: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        report: Callable[[dict[str, Any]], None] | None = None,
+        hold_turns: Callable[[float], AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
         self.settings = settings
         self.report = report
+        # The gateway's turns wait through the model swap instead of timing out (RasaClient.loading_model).
+        self.hold_turns = hold_turns or (lambda _timeout: nullcontext())
         self.directory = training_dir(settings)
         self._lock: IO[str] | None = None
         self._log: IO[str] | None = None
@@ -183,7 +191,7 @@ class Retraining:
         self._update(state="loading", progress=_LOAD)
         started = time.monotonic()
         loaded = await self._load(model)
-        # Rasa answers no turn while it loads a model: worth watching.
+        # Turns wait while Rasa loads (see hold_turns): how long they waited is worth watching.
         self._update(load_seconds=round(time.monotonic() - started, 1))
         self._record(evaluation, loaded=loaded)
         self._finish("done", messages.TRAINING_LOADED if loaded else messages.TRAINING_RASA_DOWN)
@@ -234,7 +242,8 @@ class Retraining:
 
     async def _load(self, model: Path) -> bool:
         """Rasa's own model endpoint; False when no Rasa server is running (the next start uses the model)."""
-        async with httpx.AsyncClient(timeout=self.settings.model_load_timeout_s) as client:
+        timeout = self.settings.model_load_timeout_s
+        async with httpx.AsyncClient(timeout=timeout) as client, self.hold_turns(timeout):
             try:
                 response = await client.put(f"{self.settings.rasa_url}/model",
                                             json={"model_file": str(model.resolve())})

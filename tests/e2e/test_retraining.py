@@ -1,6 +1,6 @@
 """Retraining from the admin API: an added example is trained in the background with progress,
-evaluated, loaded into the running Rasa server, and a conversation that was waiting for a
-rating carries on with the new model.
+evaluated, loaded into the running Rasa server, a turn during the load is answered, and a
+conversation that was waiting for a rating carries on with the new model.
 
 The product here is its own (SQLite) with DIET at 10 epochs: a retraining costs minutes of
 CPU, and what is tested (the job, the load, the conversations) does not depend on epochs.
@@ -33,8 +33,11 @@ def quick_product(tmp_path_factory):
     yield from _run_product(tmp_path_factory, None, {"KEFU_TRAIN_EPOCHS": "10"})
 
 
-def wait_for_job(client: httpx.Client, url: str, headers: dict, timeout_s: float = 1200) -> tuple[dict, list]:
-    """The finished job's GET /admin/training, and every (state, progress) seen on the way."""
+def wait_for_job(
+    client: httpx.Client, url: str, headers: dict, while_loading=lambda: None, timeout_s: float = 1200
+) -> tuple[dict, list]:
+    """The finished job's GET /admin/training, and every (state, progress) seen on the way;
+    ``while_loading`` runs once when the job is seen loading the model into Rasa."""
     seen = []
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -42,6 +45,8 @@ def wait_for_job(client: httpx.Client, url: str, headers: dict, timeout_s: float
         seen.append((body["status"]["state"], body["status"]["progress"]))
         if body["status"]["state"] not in ("training", "evaluating", "loading"):
             return body, seen
+        if seen[-1][0] == "loading" and [state for state, _ in seen].count("loading") == 1:
+            while_loading()
         time.sleep(1)
     raise AssertionError(f"training did not finish: {seen[-5:]}")
 
@@ -65,7 +70,15 @@ def test_retraining_loads_the_new_model_and_conversations_carry_on(client, quick
     busy = client.post(url, json={}, headers=admin)
     assert busy.status_code == 409 and busy.json()["detail"] == messages.TRAINING_BUSY
 
-    done, seen = wait_for_job(client, url, admin)
+    during_load = []
+
+    def ask_during_the_load() -> None:
+        with httpx.Client(timeout=get_settings().model_load_timeout_s) as patient:
+            during_load.append(Customer(patient, product).say(entry.question))
+
+    done, seen = wait_for_job(client, url, admin, ask_during_the_load)
+    # A turn that arrived while Rasa swapped models waited for it and was answered by the bot.
+    assert during_load and during_load[0]["state"] == "bot" and asks_for_rating(during_load[0])
     status = done["status"]
     assert status["state"] == "done", status
     assert status["message"] == messages.TRAINING_LOADED and status["model"] == new_model.name
