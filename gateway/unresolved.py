@@ -43,6 +43,8 @@ class Unresolved:
 class Group:
     key: str
     items: list[Unresolved] = field(default_factory=list)
+    # Every wording's key that joined, so a later wording may join through any of them.
+    keys: list[str] = field(default_factory=list)
 
     @property
     def variants(self) -> list[str]:
@@ -119,18 +121,20 @@ async def rated_questions(db: AsyncSession, ratings: list[ChatMessage]) -> list[
 
 
 def group(items: Iterable[Unresolved], similarity: float) -> list[Group]:
-    """Same keys together, then each key joins the first bigger group it nearly equals; biggest first."""
+    """Same keys together, then each key joins the first bigger group with a wording it nearly
+    equals (any of them, so the order of arrival does not split a family); biggest first."""
     by_key: dict[str, Group] = {}
     for item in items:
         key = question_key(item.message.text)
-        by_key.setdefault(key, Group(key)).items.append(item)
+        by_key.setdefault(key, Group(key, keys=[key])).items.append(item)
     groups: list[Group] = []
     for candidate in sorted(by_key.values(), key=lambda g: len(g.items), reverse=True):
-        twin = next((g for g in groups if near_duplicates(g.key, candidate.key, similarity)), None)
+        twin = next((g for g in groups if any(near_duplicates(k, candidate.key, similarity) for k in g.keys)), None)
         if twin is None:
             groups.append(candidate)
         else:
             twin.items.extend(candidate.items)
+            twin.keys.append(candidate.key)
     return sorted(groups, key=lambda g: (len(g.items), max(i.message.created_at for i in g.items)), reverse=True)
 
 

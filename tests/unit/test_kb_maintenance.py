@@ -58,6 +58,14 @@ def test_groups_same_and_near_identical_wordings_biggest_first():
     assert groups[1].summary()["variants"] == ["我的快递到哪了"]
 
 
+def test_a_wording_joins_through_any_wording_of_a_bigger_group():
+    # The group's key (秋天) is too far from 月亮的小诗吧; its 月亮 wording is not.
+    autumn = [asked("帮我写一首关于秋天的诗")] * 3
+    groups = group([*autumn, asked("帮我写一首关于月亮的诗"), asked("帮我写一首关于月亮的诗？"),
+                    asked("帮我写一首关于月亮的小诗吧")], similarity=0.8)
+    assert len(groups) == 1 and len(groups[0].items) == 6
+
+
 def test_different_questions_stay_apart():
     groups = group([asked("退款多久到账"), asked("发票怎么开")], similarity=0.8)
     assert len(groups) == 2
