@@ -23,16 +23,7 @@ async function attempt(action) {
 
 // Login
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    await signIn(new FormData(event.target));
-  } catch (error) {
-    $("login-error").textContent = error.message;
-    return;
-  }
-  start();
-});
+bindSignIn(start);
 
 function logout() {
   signOut();

@@ -9,16 +9,7 @@ const api = (path, options = {}) => staffJson(path, logout, options);
 
 // Login
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    await signIn(new FormData(event.target));
-  } catch (error) {
-    $("login-error").textContent = error.message;
-    return;
-  }
-  start();
-});
+bindSignIn(start);
 
 function logout() {
   signOut();

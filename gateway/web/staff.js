@@ -39,6 +39,20 @@ async function signIn(form) {
   sessionStorage.setItem("kefu-me", staff.me);
 }
 
+// The page's login form: signs in, then runs `start`; a refusal shows the server's Chinese message.
+function bindSignIn(start) {
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await signIn(new FormData(event.target));
+    } catch (error) {
+      $("login-error").textContent = error.message;
+      return;
+    }
+    start();
+  });
+}
+
 function signOut() {
   sessionStorage.removeItem("kefu-token");
   sessionStorage.removeItem("kefu-me");
