@@ -17,7 +17,7 @@ import numpy as np
 
 from kb_index.encoders import Encoder, get_encoder
 from kb_index.entries import KBEntry, load_jsonl_file
-from kb_index.evaluation import out_of_scope_for_calibration
+from kb_index.evaluation import configured_search, out_of_scope_for_calibration
 from kb_index.index import KBIndex
 from kefu.settings import Settings, get_settings
 
@@ -37,8 +37,7 @@ def calibration_cases(
     index = KBIndex.build(kept, encoder)
 
     def best(question: str) -> tuple[str | None, float]:
-        hits = index.search(question, k=1, candidates=settings.kb_candidates, dense_weight=settings.kb_dense_weight,
-                            centroid_weight=settings.kb_centroid_weight)
+        hits = configured_search(index, question, settings, k=1)
         return (hits[0].entry.id, hits[0].score) if hits else (None, 0.0)
 
     answerable = [(found == entry_id, score) for question, entry_id in asked for found, score in [best(question)]]

@@ -16,7 +16,7 @@ import numpy as np
 from kb_index.decision import decide
 from kb_index.encoders import Encoder
 from kb_index.entries import KBEntry, load_jsonl_file
-from kb_index.index import KBIndex
+from kb_index.index import Hit, KBIndex
 from kefu.settings import PROJECT_ROOT, Settings
 
 OUT_OF_SCOPE_EXAMPLES = PROJECT_ROOT / "bot" / "data" / "nlu" / "out_of_scope.yml"
@@ -52,14 +52,19 @@ def first_question_index(pairs: list[Pair], encoder: Encoder) -> tuple[KBIndex, 
     return KBIndex.build(entries_of(questions), encoder), {text: n for n, text in enumerate(questions)}
 
 
+def configured_search(index: KBIndex, text: str, settings: Settings, k: int = 5) -> list[Hit]:
+    """A search with the product's candidates and weights, as the bot would search."""
+    return index.search(text, k=k, candidates=settings.kb_candidates, dense_weight=settings.kb_dense_weight,
+                        centroid_weight=settings.kb_centroid_weight)
+
+
 def recall_at_1(pairs: list[Pair], encoder: Encoder, settings: Settings) -> float:
     """Index all first questions, query with the second of each positive pair."""
     index, position = first_question_index(pairs, encoder)
     positives = [pair for pair in pairs if pair.same]
     found = 0
     for pair in positives:
-        hits = index.search(pair.second, k=1, candidates=settings.kb_candidates,
-                            dense_weight=settings.kb_dense_weight, centroid_weight=settings.kb_centroid_weight)
+        hits = configured_search(index, pair.second, settings, k=1)
         found += bool(hits) and hits[0].entry.id == str(position[pair.first])
     return found / len(positives)
 
@@ -117,9 +122,8 @@ def kb_accuracy(
     """(right entry first, joint accuracy) of (question, entry id) pairs; off-topic questions must be misses."""
 
     def lookup(text: str):
-        hits = index.search(text, candidates=settings.kb_candidates, dense_weight=settings.kb_dense_weight,
-                            centroid_weight=settings.kb_centroid_weight)
-        return decide(hits, settings.kb_answer_threshold, settings.kb_clarify_margin)
+        return decide(configured_search(index, text, settings), settings.kb_answer_threshold,
+                      settings.kb_clarify_margin)
 
     answered = [(lookup(text), entry_id) for text, entry_id in asked]
     top1 = sum(bool(r.hits) and r.hits[0].entry.id == entry_id for r, entry_id in answered)
