@@ -39,6 +39,17 @@ def stats(client, product) -> dict:
     return response.json()
 
 
+def ranked(ranking: list, key: str, at_least: int) -> bool:
+    """`key`, counted `at_least` times, is in a top-N list: listed with that count, or outranked by a full list.
+
+    The e2e product is shared by the whole session, so other tests' turns may rank higher today.
+    """
+    counts = dict(ranking)
+    if key in counts:
+        return counts[key] >= at_least
+    return len(ranking) == get_settings().stats_top and min(counts.values()) >= at_least
+
+
 def agent(client, product, order_id: str, action: str, **body) -> None:
     response = client.post(f"{product.api}/work-orders/{order_id}/{action}", json=body or None,
                            headers=product.staff_headers(client, AGENT))
@@ -84,9 +95,10 @@ def test_figures_follow_real_conversations(client, product):
     assert grew("first_response_count") == 2 and grew("handling_count") == 2
     assert after["first_response_median_minutes"] is not None and after["first_response_median_minutes"] >= 0
     assert 0 < after["bot_resolution_rate"] < 1 and 0 < after["handoff_rate"] < 1
-    assert dict(after["top_missed_questions"]).get(HOSTILE_MISS, 0) >= 2
+    assert ranked(after["top_missed_questions"], HOSTILE_MISS, at_least=2)
     assert {"customer_id": repeat_customer, "conversations": 2} in after["repeat_complaints"]
-    assert any(intent == "complaint" for intent, _ in after["top_intents"])
+    complaints_before = dict(before["top_intents"]).get("complaint", 0)
+    assert ranked(after["top_intents"], "complaint", at_least=complaints_before + 2)
     (day,) = after["series"]["day"]
     assert day["start"] == today() and day["conversations"] == after["conversations"]
     assert after["series"]["week"][0]["handoffs"] == after["handoffs"]
