@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from kb_index.calibration import best_threshold, calibration_cases, calibration_split
-from kb_index.encoders import Encoder, get_encoder
+from kb_index.encoders import Encoder
 from kb_index.entries import KBEntry
 from kb_index.evaluation import out_of_scope_for_calibration, out_of_scope_for_report
 from kefu.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def enc() -> Encoder:
-    return get_encoder("use")
 
 
 def test_calibration_never_sees_a_reported_row() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb_index.encoders import Encoder, get_encoder
+from kb_index.encoders import Encoder
 from kb_index.entries import KBEntry, load_jsonl_file
 from kb_index.evaluation import (
     FOREIGN_KB,
@@ -21,11 +21,6 @@ from kb_index.evaluation import (
 )
 from kb_index.index import KBIndex
 from kefu.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def enc() -> Encoder:
-    return get_encoder("use")
 
 
 def test_read_pairs_skips_headers_in_every_format(tmp_path: Path) -> None:

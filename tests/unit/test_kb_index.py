@@ -11,23 +11,13 @@ import opencc
 import pytest
 
 from kb_index.decision import decide
-from kb_index.encoders import Encoder, get_encoder
-from kb_index.entries import KBEntry, parse_kb_file
+from kb_index.encoders import Encoder
+from kb_index.entries import KBEntry
 from kb_index.index import Hit, KBIndex
 from kb_index.store import POINTER, KBStore
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = DATA / "other_kb.jsonl"
-
-
-@pytest.fixture(scope="module")
-def enc() -> Encoder:
-    return get_encoder("use")
-
-
-@pytest.fixture(scope="module")
-def entries() -> list[KBEntry]:
-    return parse_kb_file(SEED.name, SEED.read_bytes())
 
 
 @pytest.fixture(scope="module")
