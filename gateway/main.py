@@ -22,6 +22,7 @@ from gateway.live_redis import RedisLiveHub
 from gateway.logs import configure_logging
 from gateway.rasa_client import RasaClient
 from gateway.ratelimit import SlidingWindowLimiter
+from gateway.ratelimit_redis import RedisLimiter
 from handoff.escalation import escalate_overdue
 from kb_index.service import get_store
 from kefu.db import create_schema, make_engine, session_factory, utcnow
@@ -50,6 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     watcher.cancel()
     await app.state.rasa.close()
     await app.state.hub.close()
+    await app.state.limiter.close()
     await engine.dispose()
 
 
@@ -68,7 +70,8 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="Kefu 客服", version="1.0", lifespan=lifespan)
     install_error_handlers(app)
-    app.state.limiter = SlidingWindowLimiter()
+    # With Redis the limits hold across all replicas; without, each replica counts its own clients.
+    app.state.limiter = RedisLimiter(settings.redis_url, settings) if settings.redis_url else SlidingWindowLimiter()
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_mb * 1024 * 1024)
     if settings.cors_origins:

@@ -1,8 +1,9 @@
 """Sliding-window rate limits (failed logins, new sessions, messages per session).
 
-The counts live in this process: each gateway replica limits the clients it serves.
-``RateLimiter`` is all the gateway asks of a limiter, so a shared backend (Redis) for
-several replicas can replace ``SlidingWindowLimiter`` without touching the routes.
+``RateLimiter`` is all the gateway asks of a limiter. ``SlidingWindowLimiter`` keeps the counts
+in this process, enough for one replica; with several replicas behind a load balancer each would
+allow the full limit, so with ``REDIS_URL`` the gateway uses ``RedisLimiter``
+(``gateway/ratelimit_redis.py``), whose counts all replicas share.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class RateLimiter(Protocol):
         """Count one event under ``key``."""
         ...
 
+    async def hit(self, key: str, limit: Limit) -> float:
+        """``retry_after`` and, when it is 0, ``record`` in one step that no other caller can come between."""
+        ...
+
 
 class SlidingWindowLimiter:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -63,6 +68,16 @@ class SlidingWindowLimiter:
         if len(self._events) >= self._sweep_at:
             self._sweep()
 
+    async def hit(self, key: str, limit: Limit) -> float:
+        # Neither step ever suspends, so no other task of this process can come between them.
+        wait = await self.retry_after(key, limit)
+        if wait <= 0:
+            await self.record(key, limit)
+        return wait
+
+    async def close(self) -> None:
+        """Nothing to release; there for symmetry with ``RedisLimiter``."""
+
     def _sweep(self) -> None:
         """Forget clients whose latest event has left its window, so memory follows the active clients."""
         now = self._clock()
@@ -75,7 +90,4 @@ class SlidingWindowLimiter:
 
 async def hit(limiter: RateLimiter, key: str, limit: Limit) -> float:
     """Count the event when it fits; otherwise the seconds to wait (nothing counted)."""
-    wait = await limiter.retry_after(key, limit)
-    if wait <= 0:
-        await limiter.record(key, limit)
-    return wait
+    return await limiter.hit(key, limit)
