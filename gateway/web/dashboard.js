@@ -22,7 +22,8 @@ function showLogin(message) {
   $("login-error").textContent = message || "";
 }
 
-$("login-form").addEventListener("submit", async (event) => {
+// Not bindSignIn: here a refusal by the board itself (a non-supervisor) also goes back to the login form.
+renderSignIn().addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     await signIn(new FormData(event.target));
