@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     encoder: str = "use"
     kb_seed_file: Path = PROJECT_ROOT / "kb_index" / "data" / "demo_kb.jsonl"
     # From `python -m kb_index.calibration` (rows `kefu eval` never reports); rerun it when scoring changes.
-    kb_answer_threshold: float = 0.54
+    kb_answer_threshold: float = 0.44
     kb_clarify_margin: float = 0.03
     kb_dense_weight: float = 0.8
     # Share of an entry's dense score from the mean direction of its questions (the rest: its best one).
@@ -116,14 +116,17 @@ class Settings(BaseSettings):
     # FAISS index: "auto" is exact inner product below kb_ann_min_rows questions, kb_ann_kind from there.
     kb_index_type: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
     kb_ann_min_rows: int = 50_000
-    kb_ann_kind: Literal["hnsw", "ivf"] = "hnsw"
+    # IVF builds a million questions in seconds (HNSW: many minutes) at the same recall; bench/kb_scale.py.
+    kb_ann_kind: Literal["hnsw", "ivf"] = "ivf"
+    # Dimensions the approximate kinds rank candidates in (kept with a saved index); more = no projection.
+    kb_ann_dims: int = 128
     # HNSW graph: links per node and build-time breadth (kept with a saved index), search breadth.
     kb_hnsw_m: int = 32
     kb_hnsw_ef_construction: int = 40
     kb_hnsw_ef_search: int = 256
     # IVF: cells = this × √questions (kept with a saved index); cells scanned per query.
     kb_ivf_lists_per_sqrt_rows: float = 2.0
-    kb_ivf_nprobe: int = 128
+    kb_ivf_nprobe: int = 768
     # Public question-pair sets for `kefu eval` (../shared/eval beside the checkout).
     eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
 
