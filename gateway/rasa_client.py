@@ -83,6 +83,19 @@ class RasaClient:
             entities=body.get("entities") or [],
         )
 
+    async def revert_last_turn(self, sender_id: str) -> None:
+        """Undo the conversation's latest customer message and all that followed in Rasa's tracker
+        (Rasa's ``rewind`` event), as if the bot had never seen it."""
+        self._unless_failing()
+        try:
+            response = await self._client.post(
+                f"/conversations/{sender_id}/tracker/events", params={"include_events": "NONE"},
+                json={"event": "rewind"},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise BotUnavailable(str(error) or type(error).__name__) from error
+
     def _unless_failing(self) -> None:
         if time.monotonic() - self._failed_at < self.timeout_s:
             raise BotUnavailable("Rasa failed moments ago")

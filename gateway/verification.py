@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import func, select
 
 from gateway.models import ChatMessage, ChatSession, Verification
-from gateway.rasa_client import BotReply
+from gateway.rasa_client import BotReply, BotUnavailable
 from gateway.security import jwt_secret
 from gateway.turns import TurnResult
 from kefu import messages
@@ -118,12 +118,12 @@ class IdentityCheck:
         if check.status == "awaiting_phone":
             phone = PHONE.search(normalized)
             if phone is None:
-                return await self.abandon(check)
+                return await self.abandon(chat, check)
             check.phone = phone.group(0)
             return await self.send_code(chat, check, messages.VERIFY_SEND_CODE)
         code = self.code_pattern.search(normalized)
         if code is None:
-            return await self.abandon(check)
+            return await self.abandon(chat, check)
         if check.expires_at is None or utcnow() > check.expires_at:
             return await self.send_code(chat, check, messages.VERIFY_EXPIRED)
         if hmac.compare_digest(self.digest(check, code.group(0)), check.code_hash or ""):
@@ -131,7 +131,7 @@ class IdentityCheck:
         check.attempts += 1
         left = self.settings.verification_max_attempts - check.attempts
         if left <= 0:
-            check.status = "failed"
+            await self.close_unreleased(chat, check, "failed")
             return await self.say(chat, messages.VERIFY_LOCKED)
         return await self.say(chat, messages.VERIFY_WRONG.format(left=left))
 
@@ -140,7 +140,7 @@ class IdentityCheck:
         await db.flush()  # the check's id goes into the code's digest
         sent = await db.scalar(select(func.sum(Verification.codes_sent)).where(Verification.session_id == chat.id))
         if (sent or 0) >= self.settings.verification_max_codes:
-            check.status = "failed"
+            await self.close_unreleased(chat, check, "failed")
             return await self.say(chat, messages.VERIFY_NO_MORE_CODES)
         digits, minutes = self.settings.verification_code_digits, self.settings.verification_code_minutes
         code = f"{secrets.randbelow(10**digits):0{digits}d}"
@@ -161,9 +161,18 @@ class IdentityCheck:
         result.replies[:0] = notice.replies
         return result
 
-    async def abandon(self, check: Verification) -> None:
-        check.status = "abandoned"
+    async def abandon(self, chat: ChatSession, check: Verification) -> None:
+        await self.close_unreleased(chat, check, "abandoned")
         await self.conversation.db.commit()
+
+    async def close_unreleased(self, chat: ChatSession, check: Verification, status: str) -> None:
+        """End ``check`` without its held reply, and take the held turn back from Rasa's tracker."""
+        check.status = status
+        try:
+            await self.conversation.rasa.revert_last_turn(chat.rasa_sender_id)
+        except BotUnavailable as error:
+            # The next turn then meets the state the held answer left (at worst a rating read as one).
+            logger.warning("could not rewind the held turn in Rasa: %s", error)
 
     async def say(self, chat: ChatSession, text: str) -> TurnResult:
         message = await self.conversation.add_message(chat, "bot", text)

@@ -109,6 +109,16 @@ def test_a_customer_who_moves_on_is_answered_by_the_bot(client, product):
     assert messages.VERIFY_OK not in texts(customer.say(code))
 
 
+def test_a_customer_who_moves_on_never_rates_the_answer_held_back(client, product):
+    """The held answer asked for a rating the customer never saw: a "2" written instead of the code
+    is no low rating (no handoff), and the bot answers it as the conversation stood before."""
+    customer = Customer(client, product, phone=new_phone())
+    customer.say("我想改一下收货地址")
+    reply = customer.say("2分")
+    assert reply["state"] == "bot" and reply.get("work_order_id") is None
+    assert reply["messages"] and all(m["sender"] == "bot" for m in reply["messages"])
+
+
 def hand_over(client: httpx.Client, product: Product, customer: Customer) -> dict:
     order_id = customer.say("转人工")["work_order_id"]
     response = client.get(f"{product.api}/work-orders/{order_id}", headers=product.staff_headers(client, AGENT))
