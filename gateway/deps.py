@@ -204,10 +204,10 @@ def kb_entry(entry_id: str) -> KBEntry:
 KnownEntry = Annotated[KBEntry, Depends(kb_entry)]
 
 
-def training_job(request: Request, admin: CurrentAdmin, settings: SettingsDep) -> Iterator[Retraining]:
+def training_job(admin: CurrentAdmin, settings: SettingsDep) -> Iterator[Retraining]:
     """The one retraining job, claimed for this request (409 while another runs); released
     again unless the request started it in the background."""
-    job = Retraining(settings, hold_turns=request.app.state.rasa.loading_model)
+    job = Retraining(settings)
     try:
         job.claim()
     except TrainingBusy as error:

@@ -26,7 +26,8 @@ from gateway.ratelimit_redis import RedisLimiter
 from handoff.escalation import escalate_overdue
 from kb_index.service import get_store
 from kefu.db import create_schema, make_engine, session_factory, utcnow
-from kefu.settings import get_settings
+from kefu.retraining import loading_model
+from kefu.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.hub = RedisLiveHub(settings.redis_url, settings) if settings.redis_url else LiveHub()
     await app.state.hub.start()
     await asyncio.to_thread(get_store().current)
-    watcher = asyncio.create_task(watch_sla(app, settings.sla_check_seconds))
+    watchers = [asyncio.create_task(watch_sla(app, settings.sla_check_seconds)),
+                asyncio.create_task(watch_model_loads(app, settings))]
     yield
-    watcher.cancel()
+    for watcher in watchers:
+        watcher.cancel()
     await app.state.rasa.close()
     await app.state.hub.close()
     await app.state.limiter.close()
@@ -64,6 +67,14 @@ async def watch_sla(app: FastAPI, every_s: int) -> None:
                 await escalate_overdue(db, utcnow(), partial(app.state.hub.publish, AGENTS_TOPIC))
         except SQLAlchemyError:
             logger.exception("SLA check failed; trying again in %s s", every_s)
+
+
+async def watch_model_loads(app: FastAPI, settings: Settings) -> None:
+    """Hold turns while a retraining job, in this process or any other, loads a model into Rasa."""
+    while True:
+        loading = await asyncio.to_thread(loading_model, settings)
+        app.state.rasa.load_timeout_s = settings.model_load_timeout_s if loading else None
+        await asyncio.sleep(settings.model_load_watch_s)
 
 
 def create_app() -> FastAPI:

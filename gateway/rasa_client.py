@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,17 +39,9 @@ class RasaClient:
         self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, limits=limits)
         self._slots = asyncio.Semaphore(concurrency)
         self._failed_at = float("-inf")
-        self._loading: float | None = None
-
-    @asynccontextmanager
-    async def loading_model(self, load_timeout_s: float) -> AsyncIterator[None]:
-        """While Rasa swaps its model it answers nothing; turns meanwhile wait for it instead of
-        being handed to a person after the usual timeout."""
-        self._loading = load_timeout_s
-        try:
-            yield
-        finally:
-            self._loading = None
+        # While Rasa swaps its model it answers nothing: turns sent meanwhile wait this long for
+        # it instead of being handed to a person after the usual timeout (see gateway.main).
+        self.load_timeout_s: float | None = None
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> BotReply:
         self._unless_failing()
@@ -64,7 +54,7 @@ class RasaClient:
             self._unless_failing()
             response = await self._client.post(
                 "/webhooks/kefu/webhook", json={"sender": sender_id, "message": text, "metadata": metadata},
-                timeout=self._loading or self.timeout_s,
+                timeout=self.load_timeout_s or self.timeout_s,
             )
             response.raise_for_status()
             body = response.json()

@@ -21,7 +21,6 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -89,6 +88,11 @@ def _locked(settings: Settings) -> bool:
         return False
 
 
+def loading_model(settings: Settings) -> bool:
+    """Whether a live job (of any process) is loading a model into Rasa."""
+    return read_status(settings).get("state") == "loading"
+
+
 def regressed(evaluation: dict[str, Any], live: dict[str, Any] | None, max_drop: float) -> bool:
     """Whether the new model's intent F1 fell more than ``max_drop`` below the live model's."""
     if live is None or live.get("intent_f1") is None or evaluation.get("intent_f1") is None:
@@ -114,12 +118,9 @@ class Retraining:
         self,
         settings: Settings,
         report: Callable[[dict[str, Any]], None] | None = None,
-        hold_turns: Callable[[float], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.report = report
-        # The gateway's turns wait through the model swap instead of timing out (RasaClient.loading_model).
-        self.hold_turns = hold_turns or (lambda _timeout: nullcontext())
         self.directory = training_dir(settings)
         self._lock: IO[str] | None = None
         self._log: IO[str] | None = None
@@ -189,9 +190,13 @@ class Retraining:
 
     async def _load_and_record(self, model: Path, evaluation: dict[str, Any]) -> None:
         self._update(state="loading", progress=_LOAD)
+        # Rasa answers nothing while it swaps models. The gateways see "loading" within one watch
+        # and give the turns they send from then on the load's timeout (gateway.main); a turn sent
+        # just before that has the usual one, so it is let finish before the swap starts.
+        await asyncio.sleep(self.settings.model_load_watch_s + self.settings.rasa_timeout_s)
         started = time.monotonic()
         loaded = await self._load(model)
-        # Turns wait while Rasa loads (see hold_turns): how long they waited is worth watching.
+        # Turns wait while Rasa loads: how long they waited is worth watching.
         self._update(load_seconds=round(time.monotonic() - started, 1))
         self._record(evaluation, loaded=loaded)
         self._finish("done", messages.TRAINING_LOADED if loaded else messages.TRAINING_RASA_DOWN)
@@ -243,7 +248,7 @@ class Retraining:
     async def _load(self, model: Path) -> bool:
         """Rasa's own model endpoint; False when no Rasa server is running (the next start uses the model)."""
         timeout = self.settings.model_load_timeout_s
-        async with httpx.AsyncClient(timeout=timeout) as client, self.hold_turns(timeout):
+        async with httpx.AsyncClient(timeout=timeout) as client:
             try:
                 response = await client.put(f"{self.settings.rasa_url}/model",
                                             json={"model_file": str(model.resolve())})

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     train_epochs: int | None = None
     # How long loading a model into the running Rasa server may take.
     model_load_timeout_s: float = 300.0
+    # How often each gateway reads the training status, to hold its turns while a job (from the
+    # admin page or `kefu train`, in any process) loads a model into Rasa.
+    model_load_watch_s: float = 1.0
 
     # Work order numbers and reports follow the company's local day.
     timezone: str = "Asia/Shanghai"

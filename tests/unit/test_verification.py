@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.conversation import Conversation
 from gateway.live import LiveHub
 from gateway.models import ChatSession, Verification
-from gateway.rasa_client import BotReply
+from gateway.rasa_client import BotReply, RasaClient
 from kefu import messages
 from kefu.db import create_schema, make_engine, session_factory, utcnow
 from kefu.settings import Settings
@@ -33,8 +33,16 @@ async def db(tmp_path: Path) -> AsyncIterator[AsyncSession]:
     await engine.dispose()
 
 
-def conversation(db: AsyncSession, tmp_path: Path, **settings: object) -> Conversation:
-    return Conversation(db=db, rasa=None, hub=LiveHub(), settings=Settings(data_dir=tmp_path, **settings))
+@pytest.fixture
+async def no_rasa() -> AsyncIterator[RasaClient]:
+    """A client of a Rasa that is not running: rewinding a held turn fails, and the check goes on."""
+    client = RasaClient("http://127.0.0.1:1", timeout_s=1, concurrency=1, queue_timeout_s=1)
+    yield client
+    await client.close()
+
+
+def conversation(db: AsyncSession, tmp_path: Path, rasa: RasaClient | None = None, **settings: object) -> Conversation:
+    return Conversation(db=db, rasa=rasa, hub=LiveHub(), settings=Settings(data_dir=tmp_path, **settings))
 
 
 def codes(tmp_path: Path) -> list[str]:
@@ -72,8 +80,10 @@ async def test_an_expired_code_is_refused_and_a_new_one_sent(db: AsyncSession, t
     assert chat.verified and check.status == "verified"
 
 
-async def test_a_session_gets_a_limited_number_of_codes(db: AsyncSession, tmp_path: Path) -> None:
-    talk = conversation(db, tmp_path, verification_max_codes=2)
+async def test_a_session_gets_a_limited_number_of_codes(
+    db: AsyncSession, tmp_path: Path, no_rasa: RasaClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    talk = conversation(db, tmp_path, no_rasa, verification_max_codes=2)
     chat, check = await started(talk)
     await expire(talk, check)
     await talk.identity.answer(chat, check, codes(tmp_path)[-1])
@@ -81,6 +91,7 @@ async def test_a_session_gets_a_limited_number_of_codes(db: AsyncSession, tmp_pa
     refused = await talk.identity.answer(chat, check, codes(tmp_path)[-1])
     assert [m.text for m in refused.replies] == [messages.VERIFY_NO_MORE_CODES]
     assert len(codes(tmp_path)) == 2 and check.status == "failed" and not chat.verified
+    assert "could not rewind the held turn" in caplog.text  # the bot never said the held answer
 
 
 async def test_the_code_is_kept_only_as_a_keyed_digest(db: AsyncSession, tmp_path: Path) -> None:
