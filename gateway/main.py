@@ -72,7 +72,11 @@ async def watch_sla(app: FastAPI, every_s: int) -> None:
 async def watch_model_loads(app: FastAPI, settings: Settings) -> None:
     """Hold turns while a retraining job, in this process or any other, loads a model into Rasa."""
     while True:
-        loading = await asyncio.to_thread(loading_model, settings)
+        try:
+            loading = await asyncio.to_thread(loading_model, settings)
+        except (OSError, ValueError):
+            logger.exception("could not read the training status; trying again")
+            loading = False
         app.state.rasa.load_timeout_s = settings.model_load_timeout_s if loading else None
         await asyncio.sleep(settings.model_load_watch_s)
 
