@@ -251,19 +251,30 @@ async def message_limit(request: Request, chat: CustomerSession, settings: Setti
 @dataclass
 class LoginThrottle:
     """Failed logins counted per address and per address and user name; while either window is
-    full even the right password is refused, so guessing gains nothing."""
+    full even the right password is refused, so guessing gains nothing.
+
+    An attempt takes its place in both windows before the password is checked, and gives it
+    back when the password was right: many attempts sent at once, to one replica or several,
+    cannot all pass before the first failure is counted."""
 
     limiter: RateLimiter
     windows: list[tuple[str, Limit]]
 
-    async def check(self) -> None:
-        wait = max([await self.limiter.retry_after(key, limit) for key, limit in self.windows])
-        if wait > 0:
-            raise too_many_requests(wait)
-
-    async def failed(self) -> None:
+    async def attempt(self) -> None:
+        taken: list[tuple[str, Limit]] = []
         for key, limit in self.windows:
-            await self.limiter.record(key, limit)
+            wait = await self.limiter.hit(key, limit)
+            if wait > 0:
+                await self._give_back(taken)
+                raise too_many_requests(wait)
+            taken.append((key, limit))
+
+    async def succeeded(self) -> None:
+        await self._give_back(self.windows)
+
+    async def _give_back(self, taken: list[tuple[str, Limit]]) -> None:
+        for key, limit in taken:
+            await self.limiter.give_back(key, limit)
 
 
 def login_throttle(

@@ -40,6 +40,10 @@ class RateLimiter(Protocol):
         """``retry_after`` and, when it is 0, ``record`` in one step that no other caller can come between."""
         ...
 
+    async def give_back(self, key: str, limit: Limit) -> None:
+        """Uncount the latest event under ``key``: a place taken ahead that turned out not to count."""
+        ...
+
 
 class SlidingWindowLimiter:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -74,6 +78,10 @@ class SlidingWindowLimiter:
         if wait <= 0:
             await self.record(key, limit)
         return wait
+
+    async def give_back(self, key: str, limit: Limit) -> None:
+        if key in self._events and self._events[key][1]:
+            self._events[key][1].pop()
 
     async def close(self) -> None:
         """Nothing to release; there for symmetry with ``RedisLimiter``."""

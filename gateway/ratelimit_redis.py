@@ -71,6 +71,15 @@ class RedisLimiter:
     async def hit(self, key: str, limit: Limit) -> float:
         return await self._run("hit", key, limit)
 
+    async def give_back(self, key: str, limit: Limit) -> None:
+        if limit.off:
+            return
+        try:
+            await self._redis.zpopmax(self._keys + key)
+        except (RedisError, OSError) as error:
+            self._warn("give_back", key, error)
+            await self._while_away.give_back(key, limit)
+
     async def close(self) -> None:
         await self._redis.aclose()
 

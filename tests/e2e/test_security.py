@@ -10,12 +10,14 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
 from kefu import messages
+from kefu.settings import Settings
 from tests.conftest import ADMIN, AGENT, ALLOWED_ORIGIN, Product
 from tests.e2e.customer import Customer, texts
 
@@ -60,6 +62,21 @@ def test_failed_logins_are_limited_per_address_even_for_the_right_password(clien
         assert is_chinese_error(login(client, product, f"nobody-{attempt}", "guess", **address), 401)
     assert_rate_limited(login(client, product, *AGENT, **address))
     assert login(client, product, *AGENT, **new_address()).status_code == 200
+
+
+def test_failed_logins_sent_all_at_once_are_limited_too(product):
+    """Each attempt takes its place before the password check (tens of ms of Argon2), so a burst
+    gets no more guesses than one attempt after another."""
+    address, user = new_address(), f"burst-{uuid.uuid4().hex[:6]}"
+
+    def guess(_: int) -> int:
+        with httpx.Client(timeout=30) as own:
+            return login(own, product, user, "guess", **address).status_code
+
+    allowed = Settings().login_failures_per_user
+    with ThreadPoolExecutor(max_workers=3 * allowed) as pool:
+        statuses = list(pool.map(guess, range(3 * allowed)))
+    assert statuses.count(401) == allowed and statuses.count(429) == 2 * allowed, statuses
 
 
 def test_successful_logins_are_not_limited(client, product):

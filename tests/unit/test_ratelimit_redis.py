@@ -101,6 +101,16 @@ async def test_recorded_events_count_beyond_the_limit_only_as_the_latest(limiter
     assert WINDOW_S - SLACK_S <= wait <= WINDOW_S  # the two latest events, not the one 0.3 s old
 
 
+async def test_a_place_given_back_is_free_again(limiter: RateLimiter) -> None:
+    limit = Limit(2, WINDOW_S)
+    assert [await hit(limiter, "login", limit) for _ in range(2)] == [0, 0]
+    assert await hit(limiter, "login", limit) > 0
+    await limiter.give_back("login", limit)
+    assert await hit(limiter, "login", limit) == 0
+    assert await hit(limiter, "login", limit) > 0
+    await limiter.give_back("nobody", limit)  # nothing counted there: nothing happens
+
+
 async def test_a_zero_count_is_no_limit(limiter: RateLimiter) -> None:
     assert all([await hit(limiter, "k", Limit(0, WINDOW_S)) == 0 for _ in range(50)])
     assert await limiter.retry_after("k", Limit(1, WINDOW_S)) == 0  # nothing was counted
