@@ -21,7 +21,7 @@ from gateway.analytics.periods import iso_week, last_complete_week, local_today
 from gateway.conversation import Conversation
 from gateway.kb_maintenance import find_entry
 from gateway.models import ChatSession
-from gateway.ratelimit import Limit, RateLimiter, hit
+from gateway.ratelimit import Limit, RateLimiter
 from gateway.security import decode_access_token, token_matches
 from handoff.models import WorkOrder
 from kb_index.entries import KBEntry
@@ -235,7 +235,7 @@ def too_many_requests(wait_s: float) -> HTTPException:
 
 
 async def within_limit(connection: HTTPConnection, key: str, limit: Limit) -> None:
-    wait = await hit(connection.app.state.limiter, key, limit)
+    wait = await connection.app.state.limiter.hit(key, limit)
     if wait > 0:
         raise too_many_requests(wait)
 

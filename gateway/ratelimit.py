@@ -28,21 +28,16 @@ class Limit:
 
 
 class RateLimiter(Protocol):
-    async def retry_after(self, key: str, limit: Limit) -> float:
-        """Seconds until one more event under ``key`` fits ``limit``; 0 when it fits now."""
-        ...
-
-    async def record(self, key: str, limit: Limit) -> None:
-        """Count one event under ``key``."""
-        ...
-
     async def hit(self, key: str, limit: Limit) -> float:
-        """``retry_after`` and, when it is 0, ``record`` in one step that no other caller can come between."""
+        """Count one event under ``key`` when it fits ``limit`` (0), else the seconds until one
+        would fit (nothing counted): one step that no other caller can come between."""
         ...
 
     async def give_back(self, key: str, limit: Limit) -> None:
         """Uncount the latest event under ``key``: a place taken ahead that turned out not to count."""
         ...
+
+    async def close(self) -> None: ...
 
 
 class SlidingWindowLimiter:
@@ -52,7 +47,14 @@ class SlidingWindowLimiter:
         self._events: dict[str, tuple[float, deque[float]]] = {}
         self._sweep_at = 1024
 
-    async def retry_after(self, key: str, limit: Limit) -> float:
+    async def hit(self, key: str, limit: Limit) -> float:
+        # Nothing here suspends, so no other task of this process can come between wait and count.
+        wait = self._wait(key, limit)
+        if wait <= 0:
+            self._count(key, limit)
+        return wait
+
+    def _wait(self, key: str, limit: Limit) -> float:
         if limit.off or key not in self._events:
             return 0.0
         events = self._events[key][1]
@@ -63,7 +65,7 @@ class SlidingWindowLimiter:
             return 0.0
         return events[0] + limit.window_s - now
 
-    async def record(self, key: str, limit: Limit) -> None:
+    def _count(self, key: str, limit: Limit) -> None:
         if limit.off:
             return
         window, events = self._events.get(key) or (limit.window_s, deque(maxlen=limit.count))
@@ -71,13 +73,6 @@ class SlidingWindowLimiter:
         self._events[key] = (window, events)
         if len(self._events) >= self._sweep_at:
             self._sweep()
-
-    async def hit(self, key: str, limit: Limit) -> float:
-        # Neither step ever suspends, so no other task of this process can come between them.
-        wait = await self.retry_after(key, limit)
-        if wait <= 0:
-            await self.record(key, limit)
-        return wait
 
     async def give_back(self, key: str, limit: Limit) -> None:
         if key in self._events and self._events[key][1]:
@@ -95,7 +90,3 @@ class SlidingWindowLimiter:
     def __len__(self) -> int:
         return len(self._events)
 
-
-async def hit(limiter: RateLimiter, key: str, limit: Limit) -> float:
-    """Count the event when it fits; otherwise the seconds to wait (nothing counted)."""
-    return await limiter.hit(key, limit)

@@ -29,24 +29,19 @@ from kefu.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1]: the key. ARGV: mode ("hit", "check" or "record"), count, window (µs), a unique member.
-# Returns the microseconds until one more event fits (0: it fits; "hit" then counted it).
+# KEYS[1]: the key. ARGV: count, window (µs), a unique member. Returns 0 when the event fits
+# (and counts it), else the microseconds until one more would fit.
 _SCRIPT = """
-local key, mode = KEYS[1], ARGV[1]
-local count, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local key = KEYS[1]
+local count, window = tonumber(ARGV[1]), tonumber(ARGV[2])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if mode ~= 'record' and redis.call('ZCARD', key) >= count then
+if redis.call('ZCARD', key) >= count then
   local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   return math.max(1, tonumber(oldest[2]) + window - now)
 end
-if mode == 'check' then
-  return 0
-end
-redis.call('ZADD', key, now, ARGV[4])
--- Only the latest `count` events matter, as in the in-process limiter's bounded deque.
-redis.call('ZREMRANGEBYRANK', key, 0, -count - 1)
+redis.call('ZADD', key, now, ARGV[3])
 redis.call('PEXPIRE', key, math.max(1, math.ceil(window / 1000)))
 return 0
 """
@@ -62,14 +57,16 @@ class RedisLimiter:
         self._warned_at: float | None = None
         self._while_away = SlidingWindowLimiter()
 
-    async def retry_after(self, key: str, limit: Limit) -> float:
-        return await self._run("check", key, limit)
-
-    async def record(self, key: str, limit: Limit) -> None:
-        await self._run("record", key, limit)
-
     async def hit(self, key: str, limit: Limit) -> float:
-        return await self._run("hit", key, limit)
+        if limit.off:
+            return 0.0
+        window_us = max(1, round(limit.window_s * 1_000_000))
+        try:
+            wait_us = await self._script(keys=[self._keys + key], args=[limit.count, window_us, uuid.uuid4().hex])
+        except (RedisError, OSError) as error:
+            self._warn("hit", key, error)
+            return await self._while_away.hit(key, limit)
+        return int(wait_us) / 1_000_000
 
     async def give_back(self, key: str, limit: Limit) -> None:
         if limit.off:
@@ -83,28 +80,9 @@ class RedisLimiter:
     async def close(self) -> None:
         await self._redis.aclose()
 
-    async def _run(self, mode: str, key: str, limit: Limit) -> float:
-        if limit.off:
-            return 0.0
-        window_us = max(1, round(limit.window_s * 1_000_000))
-        try:
-            wait_us = await self._script(keys=[self._keys + key], args=[mode, limit.count, window_us, uuid.uuid4().hex])
-        except (RedisError, OSError) as error:
-            self._warn(mode, key, error)
-            return await self._in_process(mode, key, limit)
-        return int(wait_us) / 1_000_000
-
-    async def _in_process(self, mode: str, key: str, limit: Limit) -> float:
-        if mode == "check":
-            return await self._while_away.retry_after(key, limit)
-        if mode == "record":
-            await self._while_away.record(key, limit)
-            return 0.0
-        return await self._while_away.hit(key, limit)
-
-    def _warn(self, mode: str, key: str, error: Exception) -> None:
+    def _warn(self, operation: str, key: str, error: Exception) -> None:
         """One warning a minute is enough while Redis is away; every request would flood the log."""
         now = time.monotonic()
         if self._warned_at is None or now - self._warned_at >= self._warn_every_s:
             self._warned_at = now
-            logger.warning("Redis unreachable, rate limits counted in this replica (%s %s): %s", mode, key, error)
+            logger.warning("Redis unreachable, rate limits counted in this replica (%s %s): %s", operation, key, error)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis import asyncio as aioredis
 
-from gateway.ratelimit import Limit, RateLimiter, SlidingWindowLimiter, hit
+from gateway.ratelimit import Limit, RateLimiter, SlidingWindowLimiter
 from gateway.ratelimit_redis import RedisLimiter
 from kefu.settings import Settings
 
@@ -61,79 +61,67 @@ def limiter(request: pytest.FixtureRequest) -> RateLimiter:
 
 async def test_the_limit_holds(limiter: RateLimiter) -> None:
     limit = Limit(3, WINDOW_S)
-    assert [await hit(limiter, "ip:1", limit) == 0 for _ in range(3)] == [True, True, True]
-    assert await hit(limiter, "ip:1", limit) > 0
-    assert await limiter.retry_after("ip:1", limit) > 0
-    assert await hit(limiter, "ip:2", limit) == 0  # other keys are counted apart
+    assert [await limiter.hit("ip:1", limit) == 0 for _ in range(3)] == [True, True, True]
+    assert await limiter.hit("ip:1", limit) > 0
+    assert await limiter.hit("ip:2", limit) == 0  # other keys are counted apart
 
 
-async def test_retry_after_is_the_time_until_the_oldest_event_leaves(limiter: RateLimiter) -> None:
+async def test_a_refused_hit_waits_until_the_oldest_event_leaves(limiter: RateLimiter) -> None:
     limit = Limit(2, WINDOW_S)
-    assert await hit(limiter, "k", limit) == 0
+    assert await limiter.hit("k", limit) == 0
     await asyncio.sleep(0.2)
-    assert await hit(limiter, "k", limit) == 0
-    wait = await limiter.retry_after("k", limit)
+    assert await limiter.hit("k", limit) == 0
+    wait = await limiter.hit("k", limit)
     assert WINDOW_S - 0.2 - SLACK_S <= wait <= WINDOW_S - 0.2 + 0.01  # the first event, 0.2 s old
     await asyncio.sleep(wait + 0.02)
-    assert await hit(limiter, "k", limit) == 0  # the first event left; the second still counts
-    second_leaves = await limiter.retry_after("k", limit)
+    assert await limiter.hit("k", limit) == 0  # the first event left; the second still counts
+    second_leaves = await limiter.hit("k", limit)
     assert 0 < second_leaves <= 0.2 + 0.01
 
 
 async def test_refused_events_are_not_counted(limiter: RateLimiter) -> None:
     limit = Limit(1, WINDOW_S)
-    assert await hit(limiter, "k", limit) == 0
+    assert await limiter.hit("k", limit) == 0
     for _ in range(5):
-        assert await hit(limiter, "k", limit) > 0
+        assert await limiter.hit("k", limit) > 0
         await asyncio.sleep(0.05)
     await asyncio.sleep(WINDOW_S - 0.25 + 0.03)
-    assert await hit(limiter, "k", limit) == 0  # only the first event counted, and it left
-
-
-async def test_recorded_events_count_beyond_the_limit_only_as_the_latest(limiter: RateLimiter) -> None:
-    """``record`` counts even when full (failed logins); the window then ends with the latest events."""
-    limit = Limit(2, WINDOW_S)
-    await limiter.record("login", limit)
-    await asyncio.sleep(0.3)
-    await limiter.record("login", limit)
-    await limiter.record("login", limit)
-    wait = await limiter.retry_after("login", limit)
-    assert WINDOW_S - SLACK_S <= wait <= WINDOW_S  # the two latest events, not the one 0.3 s old
+    assert await limiter.hit("k", limit) == 0  # only the first event counted, and it left
 
 
 async def test_a_place_given_back_is_free_again(limiter: RateLimiter) -> None:
     limit = Limit(2, WINDOW_S)
-    assert [await hit(limiter, "login", limit) for _ in range(2)] == [0, 0]
-    assert await hit(limiter, "login", limit) > 0
+    assert [await limiter.hit("login", limit) for _ in range(2)] == [0, 0]
+    assert await limiter.hit("login", limit) > 0
     await limiter.give_back("login", limit)
-    assert await hit(limiter, "login", limit) == 0
-    assert await hit(limiter, "login", limit) > 0
+    assert await limiter.hit("login", limit) == 0
+    assert await limiter.hit("login", limit) > 0
     await limiter.give_back("nobody", limit)  # nothing counted there: nothing happens
 
 
 async def test_a_zero_count_is_no_limit(limiter: RateLimiter) -> None:
-    assert all([await hit(limiter, "k", Limit(0, WINDOW_S)) == 0 for _ in range(50)])
-    assert await limiter.retry_after("k", Limit(1, WINDOW_S)) == 0  # nothing was counted
+    assert all([await limiter.hit("k", Limit(0, WINDOW_S)) == 0 for _ in range(50)])
+    assert await limiter.hit("k", Limit(1, WINDOW_S)) == 0  # nothing was counted
 
 
 async def test_replicas_share_counts(replicas: tuple[RedisLimiter, RedisLimiter]) -> None:
     first, second = replicas
     limit = Limit(4, WINDOW_S)
-    assert await hit(first, "ip:1", limit) == 0
-    assert await hit(second, "ip:1", limit) == 0
-    assert await hit(first, "ip:1", limit) == 0
-    assert await hit(second, "ip:1", limit) == 0
-    assert await hit(first, "ip:1", limit) > 0
-    assert await hit(second, "ip:1", limit) > 0
-    await second.record("login:ip:1", Limit(1, WINDOW_S))
-    assert await first.retry_after("login:ip:1", Limit(1, WINDOW_S)) > 0
+    assert await first.hit("ip:1", limit) == 0
+    assert await second.hit("ip:1", limit) == 0
+    assert await first.hit("ip:1", limit) == 0
+    assert await second.hit("ip:1", limit) == 0
+    assert await first.hit("ip:1", limit) > 0
+    assert await second.hit("ip:1", limit) > 0
+    await second.give_back("ip:1", limit)
+    assert await first.hit("ip:1", limit) == 0  # the place one replica gave back, the other takes
 
 
 async def test_replicas_hitting_at_once_admit_exactly_the_limit(replicas: tuple[RedisLimiter, RedisLimiter]) -> None:
     """Check and count are one step: concurrent hits on two replicas cannot both take the last place."""
     first, second = replicas
     limit = Limit(5, 5.0)
-    waits = await asyncio.gather(*[hit(limiter, "burst", limit) for limiter in (first, second) * 20])
+    waits = await asyncio.gather(*[limiter.hit("burst", limit) for limiter in (first, second) * 20])
     assert sum(wait == 0 for wait in waits) == 5
 
 
@@ -143,9 +131,9 @@ async def test_prefixes_do_not_collide(redis_url: str, prefix: str) -> None:
     production = RedisLimiter(redis_url, Settings(redis_prefix=other))
     try:
         limit = Limit(1, WINDOW_S)
-        assert await hit(staging, "ip:1", limit) == 0
-        assert await hit(staging, "ip:1", limit) > 0
-        assert await hit(production, "ip:1", limit) == 0
+        assert await staging.hit("ip:1", limit) == 0
+        assert await staging.hit("ip:1", limit) > 0
+        assert await production.hit("ip:1", limit) == 0
     finally:
         await staging.close()
         await production.close()
@@ -156,7 +144,7 @@ async def test_prefixes_do_not_collide(redis_url: str, prefix: str) -> None:
 
 async def test_idle_keys_expire(redis_url: str, replicas: tuple[RedisLimiter, RedisLimiter], prefix: str) -> None:
     first, _ = replicas
-    await first.record("ip:9", Limit(3, WINDOW_S))
+    assert await first.hit("ip:9", Limit(3, WINDOW_S)) == 0
     client = aioredis.from_url(redis_url)
     try:
         key = f"{prefix}:ratelimit:ip:9"
@@ -173,12 +161,11 @@ async def test_an_unreachable_redis_leaves_each_replica_its_own_count(caplog: py
     limit = Limit(2, WINDOW_S)
     try:
         with caplog.at_level(logging.WARNING, logger="gateway.ratelimit_redis"):
-            waits = [await hit(limiter, "ip:1", limit) for _ in range(3)]
+            waits = [await limiter.hit("ip:1", limit) for _ in range(3)]
             assert waits[:2] == [0, 0] and 0 < waits[2] <= WINDOW_S
-            assert await limiter.retry_after("ip:2", limit) == 0
-            await limiter.record("ip:2", limit)
-            await limiter.record("ip:2", limit)
-            assert await limiter.retry_after("ip:2", limit) > 0
+            await limiter.give_back("ip:1", limit)
+            assert await limiter.hit("ip:1", limit) == 0
+            assert await limiter.hit("ip:2", limit) == 0
     finally:
         await limiter.close()
     warnings = [record for record in caplog.records if "Redis unreachable" in record.getMessage()]
@@ -188,6 +175,6 @@ async def test_an_unreachable_redis_leaves_each_replica_its_own_count(caplog: py
 async def test_a_closed_limiter_reconnects(replicas: tuple[RedisLimiter, RedisLimiter]) -> None:
     """The app's limiter outlives one lifespan (tests enter the app more than once)."""
     first, _ = replicas
-    assert await hit(first, "k", Limit(1, WINDOW_S)) == 0
+    assert await first.hit("k", Limit(1, WINDOW_S)) == 0
     await first.close()
-    assert await hit(first, "k", Limit(1, WINDOW_S)) > 0
+    assert await first.hit("k", Limit(1, WINDOW_S)) > 0
