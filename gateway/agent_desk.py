@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from fastapi import HTTPException, status
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import metrics
 from gateway.agent_feed import order_event
 from gateway.conversation import Conversation
+from gateway.learning import Learning
 from gateway.live import AGENTS_TOPIC
 from gateway.models import ChatMessage, ChatSession, StaffUser
 from handoff.models import WorkOrder, WorkOrderEvent
 from handoff.service_standard import forbidden_in
+from kb_index.index import Hit
+from kb_index.service import lookup
 from kefu import messages
 from kefu.db import utcnow
+from understanding import question_part
 
 ACTIVE = ("assigned", "reopened")
 RATING_BUTTONS = [{"title": str(score), "payload": str(score)} for score in range(1, 6)]
@@ -64,9 +69,11 @@ class AgentDesk:
         return order, await self.db.get(ChatSession, order.session_id)
 
     async def reply(
-        self, work_order_id: str, agent: str, text: str, client_message_id: str | None = None
+        self, work_order_id: str, agent: str, text: str, client_message_id: str | None = None,
+        kb_id: str | None = None,
     ) -> ChatMessage:
-        """Send to the customer; any 服务忌语 in it is recorded on the message."""
+        """Send to the customer; any 服务忌语 in it is recorded on the message. With ``kb_id`` (an entry's
+        answer picked in the console) the customer's last wording is taught to that entry."""
         order, chat = await self.held_by(work_order_id, agent)
         earlier = await self.conversation.sent_before(chat, client_message_id)
         if earlier is not None:
@@ -75,12 +82,40 @@ class AgentDesk:
         forbidden = forbidden_in(text, self.conversation.settings)
         if forbidden:
             metrics.FORBIDDEN_PHRASES.inc()
+        learned = kb_id is not None and await self.teach_last_question(chat, kb_id)
         try:
-            return await self.say(chat, "agent", text, flags={"forbidden": forbidden} if forbidden else None,
-                                  client_message_id=client_message_id)
+            message = await self.say(chat, "agent", text, flags={"forbidden": forbidden} if forbidden else None,
+                                     client_message_id=client_message_id)
         except IntegrityError:  # the same retry arrived twice at once; the other one won
             await self.db.rollback()
             return await self.conversation.sent_before(chat, client_message_id)
+        if learned and self.conversation.sessions is not None:
+            Learning(self.db, self.conversation.settings).sync_kb_soon(self.conversation.sessions)
+        return message
+
+    async def last_question(self, chat: ChatSession) -> ChatMessage | None:
+        return await self.db.scalar(
+            select(ChatMessage)
+            .where(ChatMessage.session_id == chat.id, ChatMessage.sender == "customer")
+            .order_by(ChatMessage.seq.desc())
+            .limit(1)
+        )
+
+    async def teach_last_question(self, chat: ChatSession, kb_id: str) -> bool:
+        asked = await self.last_question(chat)
+        learning = Learning(self.db, self.conversation.settings)
+        return asked is not None and await learning.similar(kb_id, asked.text, "agent", chat.id)
+
+    async def kb_suggestions(self, order: WorkOrder) -> tuple[ChatMessage | None, list[Hit]]:
+        """Agent assist: the customer's last message and the KB's best entries for it."""
+        chat = await self.db.get(ChatSession, order.session_id)
+        asked = await self.last_question(chat)
+        if asked is None:
+            return None, []
+        settings = self.conversation.settings
+        found = await asyncio.to_thread(lookup, question_part(asked.text, settings), settings.kb_suggest_max)
+        # What the bot itself would not even suggest ("好的，谢谢", "转人工") is no help to the agent either.
+        return asked, [] if found.miss else found.hits[: settings.kb_suggest_max]
 
     async def resolve(self, work_order_id: str, agent: str, resolution: str) -> WorkOrder:
         """Store the resolution and ask the customer whether the problem is solved."""

@@ -13,23 +13,27 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import metrics
 from gateway.agent_feed import order_event
+from gateway.learning import Learning, recent_messages
 from gateway.live import AGENTS_TOPIC, LiveHub, session_topic
 from gateway.models import ChatMessage, ChatSession, Verification
 from gateway.rasa_client import BotReply, BotUnavailable, RasaClient
 from gateway.turns import TurnResult
 from gateway.verification import IdentityCheck
 from handoff.models import WorkOrder
-from handoff.work_orders import open_work_order
+from handoff.work_orders import make_critical, open_work_order
 from kefu import messages
 from kefu.db import utcnow
 from kefu.pii import PHONE, for_agents, mask_phone
 from kefu.ratings import parse_rating
 from kefu.settings import Settings
 from kefu.text import normalize
+from understanding import RuleDecision, apply_rules, question_part
+from understanding.choices import picked_payload
+from understanding.rules import escalation_threat
 
 NOTE_KEY = "kefu"
 logger = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ class Conversation:
     rasa: RasaClient
     hub: LiveHub
     settings: Settings
+    # For work after the turn's own session is closed (bringing the KB in line with what was learned).
+    sessions: async_sessionmaker[AsyncSession] | None = None
 
     @cached_property
     def identity(self) -> IdentityCheck:
@@ -91,26 +97,54 @@ class Conversation:
         if chat.state != "bot":
             metrics.TURNS.labels(handled_by="people").inc()
             return await self.to_people(chat, question)
-        if check is not None and (answered := await self.identity.answer(chat, check, text)) is not None:
-            return answered
         metrics.TURNS.labels(handled_by="bot").inc()
         with metrics.TURN_SECONDS.time():
-            result = await self.bot_turn(chat, question)
+            result = await self.decide(chat, question, check, text)
         # The text helps whoever tunes the NLU; the log filter masks personal data in it.
         logger.info("bot turn", extra={"text": question.text, "intent": question.intent, "outcome": question.outcome,
                                        "state": result.state, "work_order_id": result.work_order_id})
         return result
 
-    async def bot_turn(self, chat: ChatSession, question: ChatMessage) -> TurnResult:
+    async def decide(
+        self, chat: ChatSession, question: ChatMessage, check: Verification | None, text: str
+    ) -> TurnResult:
+        """The bot side of a turn, in the order of understanding.STEPS."""
+        if (rule := apply_rules(question.text, self.settings)) is not None:
+            return await self.rule_handoff(chat, question, check, rule)
+        if check is not None and (answered := await self.identity.answer(chat, check, text)) is not None:
+            return answered
+        picked = await self.pick_of(chat, question)
+        if picked is not None and (rule := apply_rules(picked, self.settings)) is not None:  # "4": 都不是，转人工
+            return await self.rule_handoff(chat, question, None, rule)
+        return await self.bot_turn(chat, question, picked or question_part(question.text, self.settings))
+
+    async def rule_handoff(
+        self, chat: ChatSession, question: ChatMessage, check: Verification | None, rule: RuleDecision
+    ) -> TurnResult:
+        """A person asked for, or an escalation threat: to the queue at once, whatever else was going on."""
+        if check is not None:
+            await self.identity.close_unreleased(chat, check, "abandoned")
+        await self.decline_suggestion(chat, question)
+        question.intent, question.confidence = await self.rasa.intent_of(question.text)
+        return await self.hand_off(chat, rule.reason, None, notice=messages.RULE_HANDOFF_NOTICES[rule.reason])
+
+    async def decline_suggestion(self, chat: ChatSession, question: ChatMessage) -> None:
+        """Asking for a person right after "您是不是想问" says none of the choices fit: that question was a miss."""
+        offer, asked = [*await recent_messages(self.db, chat.id, question.seq, limit=2), None, None][:2]
+        if offer is not None and offer.outcome == "suggest" and asked is not None and asked.outcome == "suggest":
+            asked.outcome = "miss"
+
+    async def bot_turn(self, chat: ChatSession, question: ChatMessage, content: str) -> TurnResult:
+        """The bot's reply to ``content``, the question part of the customer's message."""
         try:
-            reply = await self.rasa.send(chat.rasa_sender_id, question.text, {"channel": chat.channel})
+            reply = await self.rasa.send(chat.rasa_sender_id, content, {"channel": chat.channel})
             if not any(_visible(m) for m in reply.messages):
                 raise BotUnavailable("no reply from the bot")
         except BotUnavailable as error:
             logger.warning("bot unavailable: %s", error)
             return await self.hand_off(chat, "bot_unavailable", None, notice=messages.BOT_UNAVAILABLE)
         question.intent, question.confidence = reply.intent, reply.confidence
-        if not _hands_off(reply) and self.identity.required(chat, reply.intent):
+        if not _hands_off(reply) and self.identity.required(chat, reply.intent, reply.confidence, content):
             return await self.identity.start(chat, question, reply)
         return await self.apply_bot_reply(chat, question, reply)
 
@@ -150,14 +184,57 @@ class Conversation:
             elif note is not None:
                 handoff = note.get("handoff") or handoff
                 _attach_note(note, question, replies)
+        learned = await self.learn_from(chat, question, replies)
         if handoff:
             result = await self.hand_off(chat, handoff["reason"], handoff.get("rating"))
             result.replies[:0] = replies
-            return result
-        await self.db.commit()
-        for message in replies:
-            self.publish(chat, message)
-        return TurnResult(chat.state, replies)
+        else:
+            await self.db.commit()
+            for message in replies:
+                self.publish(chat, message)
+            result = TurnResult(chat.state, replies)
+        if learned and self.sessions is not None:
+            Learning(self.db, self.settings).sync_kb_soon(self.sessions)
+        return result
+
+    async def learn_from(self, chat: ChatSession, question: ChatMessage, replies: list[ChatMessage]) -> bool:
+        """What this turn teaches the KB: a rating of the answer before it, or a suggestion picked."""
+        learning = Learning(self.db, self.settings)
+        if question.rating is not None and question.kb_id:
+            return await self.learn_from_rating(chat, question, learning)
+        answer = next((m for m in replies if m.outcome == "hit" and m.kb_id), None)
+        if answer is not None and (asked := await self.picked_from(chat, question, answer.kb_id)) is not None:
+            return await learning.similar(answer.kb_id, asked.text, "pick", chat.id)
+        return False
+
+    async def learn_from_rating(self, chat: ChatSession, rating: ChatMessage, learning: Learning) -> bool:
+        """4–5 teaches the rated question's wording to its entry; ≤ 3 says not that entry for that wording."""
+        recent = await recent_messages(self.db, chat.id, rating.seq)
+        answered = next((i for i, m in enumerate(recent) if m.sender == "bot" and m.outcome == "hit"), None)
+        if answered is None or recent[answered].kb_id != rating.kb_id:
+            return False  # the latest answer was not that entry's (an order's status, say)
+        asked = next((m for m in recent[answered + 1 :] if m.sender == "customer"), None)
+        if asked is None:
+            return False
+        wording = await self.picked_from(chat, asked, rating.kb_id) or asked
+        if rating.rating > self.settings.low_rating_max:
+            return await learning.similar(rating.kb_id, wording.text, "rating", chat.id)
+        return await learning.negative(rating.kb_id, wording.text, chat.id)
+
+    async def pick_of(self, chat: ChatSession, message: ChatMessage) -> str | None:
+        """The button payload ``message`` picks when it answers "您是不是想问：" ("2", "第二个", a title)."""
+        offer = next(iter(await recent_messages(self.db, chat.id, message.seq, limit=1)), None)
+        if offer is None or offer.outcome != "suggest":
+            return None
+        return picked_payload(message.text, offer.buttons or [])
+
+    async def picked_from(self, chat: ChatSession, pick: ChatMessage, kb_id: str) -> ChatMessage | None:
+        """The customer's own question when ``pick`` chose the ``kb_id`` entry of a suggestion, else None."""
+        offer, asked = [*await recent_messages(self.db, chat.id, pick.seq, limit=2), None, None][:2]
+        if offer is None or asked is None or offer.outcome != "suggest" or asked.sender != "customer":
+            return None
+        picked = picked_payload(pick.text, offer.buttons or [])
+        return asked if picked is not None and kb_id in (offer.kb_id or "").split(",") else None
 
     async def hand_off(
         self, chat: ChatSession, reason: str, rating: int | None, notice: str | None = None
@@ -202,6 +279,9 @@ class Conversation:
             return TurnResult(chat.state)
         payload = {**message_payload(message), "text": for_agents(message.text, chat.verified)}
         self.hub.publish(AGENTS_TOPIC, order_event("message", order, message=payload))
+        if escalation_threat(message.text, self.settings) and make_critical(order, utcnow(), self.settings):
+            await self.db.commit()
+            self.hub.publish(AGENTS_TOPIC, order_event("work_order", order, urgency=order.urgency))
         if order.status == "queued" and (phone := PHONE.search(normalize(message.text))):
             return await self.save_callback(chat, order, phone.group(0))
         rating = parse_rating(message.text) if order.status == "resolved" else None

@@ -43,7 +43,8 @@ DbSession = Annotated[AsyncSession, Depends(get_db)]
 
 
 def get_conversation(request: Request, db: DbSession, settings: SettingsDep) -> Conversation:
-    return Conversation(db=db, rasa=request.app.state.rasa, hub=request.app.state.hub, settings=settings)
+    return Conversation(db=db, rasa=request.app.state.rasa, hub=request.app.state.hub, settings=settings,
+                        sessions=request.app.state.session_factory)
 
 
 ConversationDep = Annotated[Conversation, Depends(get_conversation)]

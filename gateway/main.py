@@ -17,6 +17,7 @@ from gateway.api import api_router
 from gateway.api.routes import ops, pages
 from gateway.errors import install_error_handlers
 from gateway.guard import CorsPolicy, RequestGuard
+from gateway.learning import Learning
 from gateway.live import AGENTS_TOPIC, LiveHub
 from gateway.live_redis import RedisLiveHub
 from gateway.logs import configure_logging
@@ -47,6 +48,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.hub = RedisLiveHub(settings.redis_url, settings) if settings.redis_url else LiveHub()
     await app.state.hub.start()
     await asyncio.to_thread(get_store().current)
+    async with app.state.session_factory() as db:
+        # What was learned survives a KB import that replaced the entries, and a restore.
+        await Learning(db, settings).sync_kb()
     watchers = [asyncio.create_task(watch_sla(app, settings.sla_check_seconds)),
                 asyncio.create_task(watch_model_loads(app, settings))]
     yield

@@ -1,4 +1,4 @@
-"""Database tables the gateway owns: sessions, their messages, identity checks, staff accounts."""
+"""Database tables the gateway owns: sessions, their messages, identity checks, staff accounts, learning."""
 
 from __future__ import annotations
 
@@ -102,3 +102,30 @@ class Verification(Base):
     question_seq: Mapped[int] = mapped_column(Integer)
     held_reply: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LearnedWording(Base):
+    """What the bot learned from use about one customer wording and one KB entry.
+
+    ``similar``: the wording means that entry (a suggestion picked, an answer rated 4–5, an agent's
+    pick) and joins its similar questions. ``negative``: an answer rated low, so that wording is not
+    answered with that entry again. Maintainers list, approve and remove them on the admin page.
+    """
+
+    __tablename__ = "learned_wordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # kb_index.entries.question_key of the text: one row per kind, entry and wording.
+    key: Mapped[str] = mapped_column(String(512))
+    # pick | rating | agent
+    source: Mapped[str] = mapped_column(String(16))
+    session_id: Mapped[str | None] = mapped_column(String(32))
+    # active | pending (held for a maintainer's approval) | removed
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kind", "entry_id", "key"),)

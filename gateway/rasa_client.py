@@ -73,6 +73,17 @@ class RasaClient:
             entities=body.get("entities") or [],
         )
 
+    async def intent_of(self, text: str) -> tuple[str | None, float | None]:
+        """What the NLU makes of ``text`` without a dialogue turn, for routing a work order; (None, None)
+        when Rasa cannot say in time (the handoff does not wait for it)."""
+        try:
+            response = await self._client.post("/model/parse", json={"text": text})
+            response.raise_for_status()
+            intent = response.json().get("intent") or {}
+        except (httpx.HTTPError, ValueError):
+            return None, None
+        return intent.get("name"), intent.get("confidence")
+
     async def revert_last_turn(self, sender_id: str) -> None:
         """Undo the conversation's latest customer message and all that followed in Rasa's tracker
         (Rasa's ``rewind`` event), as if the bot had never seen it."""

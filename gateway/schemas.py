@@ -101,6 +101,28 @@ class TextIn(BaseModel):
     client_message_id: Name | None = Field(None, min_length=1, max_length=64)
 
 
+class AgentReplyIn(TextIn):
+    # The KB entry whose answer the agent sent (agent assist): the customer's last wording joins it.
+    kb_id: str | None = Field(None, min_length=1, max_length=128)
+
+
+class LearnedOut(BaseModel):
+    id: int
+    kind: str
+    entry_id: str
+    entry_question: str | None
+    text: str
+    source: str
+    session_id: str | None
+    status: str
+    decided_by: str | None
+    created_at: datetime
+
+
+class LearnedListOut(BaseModel):
+    items: list[LearnedOut]
+
+
 class ResolutionIn(BaseModel):
     resolution: CheckedText
 
@@ -163,10 +185,22 @@ class KBHit(BaseModel):
     score: float
 
 
+class KBChoice(BaseModel):
+    id: str
+    question: str
+
+
 class KBSearchOut(BaseModel):
     miss: bool
-    outcome: str
+    outcome: Literal["answer", "suggest", "miss"]
+    # The entries the bot offers after "您是不是想问：" (empty unless outcome is "suggest").
+    choices: list[KBChoice]
     hits: list[KBHit]
+
+
+class KBSuggestionsOut(BaseModel):
+    question: str | None
+    entries: list[KBHit]
 
 
 class KBImportOut(BaseModel):
@@ -197,6 +231,8 @@ class KBEntryOut(BaseModel):
     answer: str
     category: str
     similar: list[str]
+    # Customers' wordings learned from use (listed, approved and removed under /admin/learned).
+    learned: list[str] = []
 
 
 class KBEntriesOut(BaseModel):

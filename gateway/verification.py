@@ -1,7 +1,8 @@
 """The identity check of the service SOP: an SMS code before the bot acts on a sensitive request.
 
-When Rasa recognises one of ``verify_intents`` (address change, account security) in the turn
-of a customer who has not proved who they are, the gateway holds the bot's reply back, sends a
+When Rasa recognises one of ``verify_intents`` (address change, account security) with
+confidence in a request about the customer's own account (understanding.identity), for a
+customer who has not proved who they are, the gateway holds the bot's reply back, sends a
 code to the phone the session was opened with (asking for a phone first when there is none),
 and releases the reply once the customer answers with the right code. Codes are stored only
 as an HMAC, expire, and allow a few attempts; a session gets a limited number of them. A
@@ -35,6 +36,7 @@ from kefu.db import utcnow
 from kefu.pii import PHONE, SECRET_MASK, mask_phone, mask_secrets
 from kefu.settings import Settings
 from kefu.text import normalize
+from understanding import needs_identity_check
 
 if TYPE_CHECKING:
     from gateway.conversation import Conversation
@@ -82,8 +84,8 @@ class IdentityCheck:
     def code_pattern(self) -> re.Pattern[str]:
         return re.compile(rf"(?<!\d)\d{{{self.settings.verification_code_digits}}}(?!\d)")
 
-    def required(self, chat: ChatSession, intent: str | None) -> bool:
-        return intent in self.settings.verify_intents and not chat.verified
+    def required(self, chat: ChatSession, intent: str | None, confidence: float | None, text: str) -> bool:
+        return not chat.verified and needs_identity_check(intent, confidence, text, self.settings)
 
     async def pending(self, chat: ChatSession) -> Verification | None:
         return await self.conversation.db.scalar(

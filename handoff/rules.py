@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from kefu.pii import PHONE, mask_phone
 from kefu.settings import Settings
 from kefu.text import normalize
+from understanding.rules import escalation_threat
 
 ORDER_ID = re.compile(r"DD\d{12}", re.IGNORECASE)
 AMOUNT = re.compile(r"(?:¥|￥)?\d+(?:\.\d{1,2})?\s*(?:元|块)")
@@ -16,9 +17,9 @@ URGENCY_ORDER = ("normal", "urgent", "critical")
 
 
 def classify_urgency(texts: Iterable[str], settings: Settings) -> str:
-    """特急 for legal threats, media, 12315, safety; 紧急 for refunds, complaints, faults."""
+    """特急 for legal threats, media, 12315 (the escalation rule), safety; 紧急 for refunds, complaints, faults."""
     joined = normalize("\n".join(texts))
-    if any(keyword in joined for keyword in settings.critical_keywords):
+    if escalation_threat(joined, settings) or any(keyword in joined for keyword in settings.critical_keywords):
         return "critical"
     if any(keyword in joined for keyword in settings.urgent_keywords):
         return "urgent"

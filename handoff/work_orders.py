@@ -17,7 +17,7 @@ from kefu.db import utcnow
 from kefu.pii import for_agents, mask_personal_data, mask_phone
 from kefu.settings import Settings
 
-QUESTION_OUTCOMES = ("hit", "miss", "clarify")
+QUESTION_OUTCOMES = ("hit", "miss", "suggest")
 
 
 async def session_messages(db: AsyncSession, session_id: str) -> list[ChatMessage]:
@@ -54,6 +54,8 @@ async def open_work_order(
     urgency = classify_urgency(customer_texts, settings)
     if intent == "complaint":
         urgency = max(urgency, "urgent", key=URGENCY_ORDER.index)
+    if reason == "escalation_threat":
+        urgency = "critical"
     now = utcnow()
     first_response_due, resolve_due = sla_deadlines(now, urgency, settings)
     order = WorkOrder(
@@ -83,6 +85,16 @@ async def open_work_order(
     return order
 
 
+def make_critical(order: WorkOrder, now: datetime, settings: Settings) -> bool:
+    """A threat made while waiting or with an agent: the order becomes 特急, due within the critical SLA
+    from now at the latest. False when it already was."""
+    if order.urgency == "critical":
+        return False
+    order.urgency = "critical"
+    order.resolve_due = min(order.resolve_due, sla_deadlines(now, "critical", settings)[1])
+    return True
+
+
 def overdue(order: WorkOrder, now: datetime) -> dict[str, bool]:
     """SLA breaches: no first answer 10 minutes after handoff, not resolved by the due time."""
     open_ = order.status not in ("resolved", "closed")
@@ -100,7 +112,7 @@ def transcript_entry(message: ChatMessage, verified: bool) -> dict[str, Any]:
         "created_at": message.created_at,
     }
     if message.sender == "customer":
-        entry.update(intent=message.intent, confidence=message.confidence)
+        entry.update(intent=message.intent, confidence=message.confidence, outcome=message.outcome)
     elif message.sender == "bot" and (message.kb_id or message.outcome):
         entry.update(kb_id=message.kb_id, score=message.score, outcome=message.outcome)
     return entry

@@ -32,21 +32,40 @@ class KBEntry:
     answer: str
     category: str = ""
     similar: tuple[str, ...] = field(default_factory=tuple)
+    # Customers' wordings learned from use (gateway.learning): matched like similar questions, but
+    # kept apart so that they never shift what the maintained questions mean together.
+    learned: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def questions(self) -> tuple[str, ...]:
-        """Every phrasing that points at this entry, the main question first."""
-        return (self.question, *self.similar)
+        """Every phrasing that points at this entry: the main question, the similar ones, the learned ones."""
+        return (self.question, *self.similar, *self.learned)
+
+    @property
+    def maintained(self) -> int:
+        """How many of ``questions`` a maintainer wrote (the first ones)."""
+        return 1 + len(self.similar)
 
     def with_similar(self, questions: Iterable[str]) -> KBEntry:
         """This entry with ``questions`` added as similar questions, skipping wordings it has."""
+        return replace(self, similar=(*self.similar, *self._new(questions)))
+
+    def with_learned(self, questions: Iterable[str]) -> KBEntry:
+        """This entry with ``questions`` learned from use, skipping wordings it has."""
+        return replace(self, learned=(*self.learned, *self._new(questions)))
+
+    def without_learned(self, questions: Iterable[str]) -> KBEntry:
+        dropped = {question_key(question) for question in questions}
+        return replace(self, learned=tuple(q for q in self.learned if question_key(q) not in dropped))
+
+    def _new(self, questions: Iterable[str]) -> list[str]:
         known = {question_key(question) for question in self.questions}
         added = []
         for question in (q.strip() for q in questions):
             if question and question_key(question) not in known:
                 known.add(question_key(question))
                 added.append(question)
-        return replace(self, similar=(*self.similar, *added))
+        return added
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` occurs in the id, a question, the answer or the category (for finding entries)."""
@@ -56,6 +75,9 @@ class KBEntry:
     def to_json(self) -> str:
         record = asdict(self)
         record["similar"] = list(self.similar)
+        record["learned"] = list(self.learned)
+        if not self.learned:
+            del record["learned"]
         return json.dumps(record, ensure_ascii=False)
 
 
@@ -65,18 +87,24 @@ def _entry_from_record(record: dict, where: str) -> KBEntry:
     missing = [name for name in REQUIRED_FIELDS if not str(record.get(name) or "").strip()]
     if missing:
         raise KBFormatError(messages.KB_MISSING_FIELDS.format(where=where, fields=", ".join(missing)))
-    similar = record.get("similar") or []
-    if isinstance(similar, str):
-        similar = similar.split("|")
-    if not isinstance(similar, list):
-        raise KBFormatError(messages.KB_BAD_SIMILAR.format(where=where))
     return KBEntry(
         id=str(record["id"]).strip(),
         question=str(record["question"]).strip(),
         answer=str(record["answer"]).strip(),
         category=str(record.get("category") or "").strip(),
-        similar=tuple(s.strip() for s in map(str, similar) if s.strip()),
+        similar=_wordings(record.get("similar"), where),
+        learned=_wordings(record.get("learned"), where),
     )
+
+
+def _wordings(value: object, where: str) -> tuple[str, ...]:
+    """A JSON list of questions, or a ``|``-separated CSV cell."""
+    value = value or []
+    if isinstance(value, str):
+        value = value.split("|")
+    if not isinstance(value, list):
+        raise KBFormatError(messages.KB_BAD_SIMILAR.format(where=where))
+    return tuple(s.strip() for s in map(str, value) if s.strip())
 
 
 def parse_jsonl(text: str) -> list[KBEntry]:

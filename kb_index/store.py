@@ -8,6 +8,7 @@ reaches the bot without a restart and nobody ever sees half an index.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import threading
@@ -17,12 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb_index.decision import Lookup, decide
+from kb_index.decision import Bands, Lookup, decide, without_entries
 from kb_index.encoders import Encoder
-from kb_index.entries import KBEntry, load_jsonl_file, unique_by_id
+from kb_index.entries import KBEntry, load_jsonl_file, question_key, unique_by_id
 from kb_index.index import KBIndex
 
 POINTER = "CURRENT"
+NEGATIVES = "negatives.json"
 KEEP_GENERATIONS = 3
 
 
@@ -33,6 +35,7 @@ class KBStore:
         self.index_type = index_type
         self._loaded: tuple[str, KBIndex] | None = None
         self._load_lock = threading.Lock()
+        self._negatives: tuple[tuple[int, int], dict[str, frozenset[str]]] | None = None
 
     # Reading
 
@@ -59,11 +62,36 @@ class KBStore:
                     self._loaded = loaded
         return loaded[1]
 
-    def lookup(self, query: str, *, threshold: float, margin: float, k: int = 5,
+    def lookup(self, query: str, bands: Bands, *, k: int = 5,
                candidates: int = 20, dense_weight: float = 0.8, centroid_weight: float = 0.75) -> Lookup:
-        hits = self.current().search(query, k=max(k, 2), candidates=candidates, dense_weight=dense_weight,
-                                     centroid_weight=centroid_weight)
-        return decide(hits, threshold, margin)
+        # The runner-up and every entry that may be offered take part in the decision, also after
+        # the entries this wording must not get are dropped.
+        excluded = self.negatives().get(question_key(query), frozenset())
+        hits = self.current().search(query, k=max(k, 2, bands.max_choices) + len(excluded), candidates=candidates,
+                                     dense_weight=dense_weight, centroid_weight=centroid_weight)
+        return decide(without_entries(hits, excluded), bands)
+
+    def negatives(self) -> dict[str, frozenset[str]]:
+        """Question key → entries that wording is not answered with (kept by the gateway, read by every lookup)."""
+        path = self.root / NEGATIVES
+        try:
+            status = path.stat()
+            stamp = (status.st_ino, status.st_mtime_ns)  # every write is a new file (os.replace)
+        except FileNotFoundError:
+            return {}
+        cached = self._negatives
+        if cached is None or cached[0] != stamp:
+            mapping = json.loads(path.read_text(encoding="utf-8"))
+            cached = (stamp, {key: frozenset(ids) for key, ids in mapping.items()})
+            self._negatives = cached
+        return cached[1]
+
+    def set_negatives(self, mapping: dict[str, list[str]]) -> None:
+        """Replace the whole negatives map atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        temporary = self.root / f"{NEGATIVES}.{uuid.uuid4().hex[:6]}.tmp"
+        temporary.write_text(json.dumps(mapping, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, self.root / NEGATIVES)
 
     # Writing
 
@@ -78,21 +106,29 @@ class KBStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def replace(self, entries: list[KBEntry]) -> int:
-        """Swap the whole KB for ``entries``; returns the number of entries."""
+        """Swap the whole KB for ``entries``; returns the number of entries. Entries that stay keep
+        what they learned from use."""
         with self._write_lock():
-            return self._publish(list(unique_by_id(entries)))
+            return self._publish(self._keeping_learned(list(unique_by_id(entries))))
 
-    def merge(self, entries: list[KBEntry], replacing_prefix: str | None = None) -> int:
+    def merge(self, entries: list[KBEntry], replacing_prefix: str | None = None, keep_learned: bool = True) -> int:
         """Add or update ``entries`` by id, keeping the others; returns the new total.
 
         With ``replacing_prefix``, existing entries whose id starts with it go first (a
-        re-ingested document must not keep passages it no longer has).
+        re-ingested document must not keep passages it no longer has). An updated entry keeps
+        the wordings it learned from use unless ``keep_learned`` is off (learning itself).
         """
         with self._write_lock():
             existing = self.current().entries if self.exists() else []
             if replacing_prefix:
                 existing = [entry for entry in existing if not entry.id.startswith(replacing_prefix)]
-            return self._publish(list(unique_by_id([*existing, *entries])))
+            incoming = self._keeping_learned(entries) if keep_learned else entries
+            return self._publish(list(unique_by_id([*existing, *incoming])))
+
+    def _keeping_learned(self, entries: list[KBEntry]) -> list[KBEntry]:
+        learned = {entry.id: entry.learned for entry in self.current().entries} if self.exists() else {}
+        return [entry if entry.learned or not learned.get(entry.id) else entry.with_learned(learned[entry.id])
+                for entry in entries]
 
     def delete(self, ids: set[str]) -> int:
         """Remove entries by id; returns the new total."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -104,22 +105,54 @@ def kb_search(text: str, k: int) -> None:
 
     result = lookup(text, k=k)
     print(f"outcome: {result.outcome}")
+    for choice in result.choices:
+        print(f"offered: [{choice.entry.id}] {choice.entry.question}")
     for hit in result.hits[:k]:
         scores = f"{hit.score:.3f}  dense={hit.dense:.3f} lexical={hit.lexical:.3f}"
         print(f"{scores}  [{hit.entry.id}] {hit.entry.question}")
 
 
-def evaluate(settings: Settings) -> None:
-    """A table of retrieval and miss-decision figures, then the same as one JSON line."""
+def evaluate(settings: Settings, dialogues: str | None = None, agent: tuple[str, str] | None = None) -> None:
+    """A table of retrieval and miss-decision figures, then the same as one JSON line.
+
+    With ``dialogues`` (a running product's base URL) also the conversation suite's pass rate.
+    """
     from kb_index.encoders import get_encoder
     from kb_index.evaluation import evaluate as run_evaluation
 
     results = run_evaluation(settings, get_encoder(settings.encoder))
-    print(f"encoder {settings.encoder}, threshold {settings.kb_answer_threshold}, "
+    if dialogues and agent:
+        results["dialogue_pass_rate"] = dialogue_pass_rate(settings, dialogues, agent)
+    print(f"encoder {settings.encoder}, answer from {settings.kb_answer_threshold} "
+          f"(lead {settings.kb_answer_margin}), suggest from {settings.kb_suggest_threshold}, "
           f"dense weight {settings.kb_dense_weight}, centroid weight {settings.kb_centroid_weight}")
+    width = max(map(len, results))
     for name, value in results.items():
-        print(f"{name:<20} {value:.3f}")
+        print(f"{name:<{width}} {value:.3f}")
     print(json.dumps({name: round(value, 4) for name, value in results.items()}))
+
+
+def dialogue_pass_rate(settings: Settings, base_url: str, agent: tuple[str, str]) -> float:
+    """The conversation suite (tests/dialogues) against the product at ``base_url``; each failure printed."""
+    from kefu.dialogue_suite import Reference, load_suite, run_suite
+
+    reference = Reference.load(settings)
+    result = run_suite(base_url, load_suite(reference), agent=agent, reference=reference)
+    for failure in result.failures:
+        print(failure.explain())
+    for category, (passed, total) in sorted(result.by_category().items()):
+        print(f"dialogues {category:<17} {passed}/{total}")
+    return result.pass_rate
+
+
+def agent_credentials(value: str | None) -> tuple[str, str] | None:
+    """``user:password`` as a pair; None when not given."""
+    if not value:
+        return None
+    user, _, password = value.partition(":")
+    if not (user and password):
+        raise argparse.ArgumentTypeError("expected user:password")
+    return user, password
 
 
 def chat(settings: Settings) -> None:
@@ -173,7 +206,12 @@ def main(argv: list[str] | None = None) -> None:
     searcher.add_argument("text")
     searcher.add_argument("-k", type=int, default=5)
     commands.add_parser("chat", help="chat with the running bot in this terminal")
-    commands.add_parser("eval", help="measure retrieval and the miss decision (public sets, own KB)")
+    evaluator = commands.add_parser("eval", help="measure retrieval and the miss decision (public sets, own KB)")
+    evaluator.add_argument("--dialogues", metavar="BASE_URL",
+                           help="also run the conversation suite against the product running at BASE_URL")
+    evaluator.add_argument("--agent", type=agent_credentials, default=os.environ.get("KEFU_EVAL_AGENT"),
+                           metavar="USER:PASSWORD",
+                           help="agent account that reads the work orders (default: $KEFU_EVAL_AGENT)")
 
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -194,4 +232,6 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "chat":
         chat(settings)
     elif args.command == "eval":
-        evaluate(settings)
+        if args.dialogues and not args.agent:
+            parser.error("--dialogues needs an agent account: --agent user:password or KEFU_EVAL_AGENT")
+        evaluate(settings, args.dialogues, args.agent)

@@ -13,6 +13,13 @@ QUEUED_NOBODY_ONLINE = (
     "正在为您转接人工客服，您前面还有{ahead}位，预计等待约{wait}分钟。工单号{work_order_id}，您无需重复描述问题。"
     "如不方便等待，可以直接发送您的手机号，我们会尽快给您回电。"
 )
+# Handoffs the gateway's rules decide (understanding.rules), by reason code.
+RULE_HANDOFF_NOTICES = {
+    "customer_request": "好的，我会帮您转接人工客服，请稍候。",
+    "escalation_threat": "非常抱歉给您带来了不好的体验，我们非常重视。我已为您加急转接人工客服，专人会优先为您处理。",
+}
+# The last button of a KB suggestion ("您是不是想问：", domain.yml utter_suggest): none of these fit.
+SUGGEST_NONE = "都不是，转人工"
 CALLBACK_SAVED = "已记录您的回电号码{phone}，客服人员会尽快给您回电。"
 BOT_UNAVAILABLE = "系统繁忙，正在为您转接人工客服，您的消息已记录，请稍候。"
 # The database is unreachable: nothing was stored, the client may send the same message again.
@@ -85,6 +92,7 @@ DOC_BAD_TYPE = "文档必须是txt、md或docx文件"
 DOC_UNREADABLE = "无法读取该docx文件"
 DOC_ANSWER = "{passage}（来源：{source}）"
 KB_ENTRY_NOT_FOUND = "知识条目不存在"
+LEARNED_NOT_FOUND = "该学习记录不存在"
 KB_FILE_TOO_LARGE = "文件不能超过{limit_mb}MB"
 
 # KB maintenance and retraining (admin page)
@@ -105,6 +113,7 @@ REASON_LABELS = {
     "low_rating": "评分低",
     "two_misses": "连续两次未解答",
     "customer_request": "客户要求转人工",
+    "escalation_threat": "投诉升级风险",
     "bot_unavailable": "机器人不可用",
 }
 STATUS_LABELS = {

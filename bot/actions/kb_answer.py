@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answering import answer_question
+from bot.actions.complaint import complaint_turn, is_complaint
 from bot.actions.events import latest_text
 from bot.actions.rating import apply_rating
 from kefu.ratings import parse_rating
@@ -26,4 +27,6 @@ class ActionAnswerKB(Action):
         rating = parse_rating(text) if tracker.get_slot("awaiting_rating") else None
         if rating is not None:
             return apply_rating(dispatcher, tracker, rating)
+        if is_complaint(tracker):
+            return complaint_turn(dispatcher, tracker)
         return answer_question(dispatcher, tracker, text)

@@ -1,23 +1,17 @@
-"""Order status by order number, from the order store."""
+"""Order status by order number, from the order store (order_status and logistics questions)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answering import answer_question
-from bot.actions.events import latest_text, note
-from bot.orders.store import OrderStore, SqliteOrderStore
-from kefu.settings import get_settings
-
-
-@lru_cache(maxsize=1)
-def order_store() -> OrderStore:
-    return SqliteOrderStore(get_settings().orders_db)
+from bot.actions.complaint import complaint_turn, is_complaint
+from bot.actions.events import intent_is_sure, latest_intent, latest_text
+from bot.actions.order_info import order_id_of, order_status_turn
 
 
 class ActionOrderStatus(Action):
@@ -27,18 +21,11 @@ class ActionOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        order_id = next(tracker.get_latest_entity_values("order_id"), None) or tracker.get_slot("order_id")
-        if not order_id:
-            # "怎么查订单" has no number to look up: the KB explains how.
+        if is_complaint(tracker):
+            return complaint_turn(dispatcher, tracker)
+        # "那个订单到哪了" means the order named before; a general logistics question does not.
+        order_id = order_id_of(tracker, earlier=latest_intent(tracker) == "order_status")
+        # "怎么查订单" has no number to look up, and an unsure intent is no lookup: the KB explains.
+        if not order_id or not intent_is_sure(tracker):
             return answer_question(dispatcher, tracker, latest_text(tracker))
-        order = order_store().find(order_id)
-        if order is None:
-            dispatcher.utter_message(response="utter_order_not_found", order_id=order_id)
-            note(dispatcher, order_id=order_id, found=False)
-            return [SlotSet("order_id", None), SlotSet("awaiting_rating", False)]
-        dispatcher.utter_message(
-            response="utter_order_status", order_id=order.order_id, status=order.status, detail=order.detail
-        )
-        note(dispatcher, outcome="hit", order_id=order.order_id)
-        dispatcher.utter_message(response="utter_ask_rating")
-        return [SlotSet("awaiting_rating", True), SlotSet("consecutive_misses", 0.0)]
+        return order_status_turn(dispatcher, order_id)

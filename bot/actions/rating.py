@@ -9,8 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answering import answer_question
-from bot.actions.events import latest_text, note
-from bot.actions.handoff import hand_off
+from bot.actions.events import hand_off, latest_text, note
 from kefu.ratings import parse_rating
 from kefu.settings import get_settings
 

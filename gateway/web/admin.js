@@ -5,7 +5,9 @@
 const RUNNING = ["training", "evaluating", "loading"];
 const STATES = { idle: "尚未训练", training: "训练中", evaluating: "评估中", loading: "上线中", done: "已完成",
                  held: "已暂缓上线", failed: "失败", interrupted: "已中断" };
-const OUTCOMES = { answer: "可回答", clarify: "需澄清", miss: "未命中" };
+const OUTCOMES = { answer: "可回答", suggest: "给出候选", miss: "未命中" };
+const LEARNED_KINDS = { similar: "相似问", negative: "不再用此答案" };
+const LEARNED_STATUSES = { active: "已生效", pending: "待审核", removed: "已移除" };
 const state = { intents: [], entry: null, polling: null };
 
 // A signed-in call (staff.js); errors carry the server's Chinese `detail`.
@@ -44,7 +46,7 @@ async function start() {
   $("login").hidden = true;
   $("admin").hidden = false;
   $("me").textContent = staff.me;
-  await Promise.all([loadUnresolved(), searchEntries(), loadTraining()]);
+  await Promise.all([loadUnresolved(), loadLearned(), searchEntries(), loadTraining()]);
 }
 
 // 未解决问题
@@ -116,6 +118,67 @@ function unresolvedActions(group) {
   }));
   cell.append(similar, example, dismiss);
   return cell;
+}
+
+// 学到的问法: wordings the bot learned from picks, ratings and agents, and the negatives of low ratings
+
+async function loadLearned() {
+  const status = $("learned-status").value;
+  const [{ items }, pending] = await Promise.all([
+    api(`/admin/learned${status ? `?status=${status}` : ""}`), api("/admin/learned?status=pending"),
+  ]);
+  $("learned").replaceChildren(...items.map(learnedRow));
+  $("learned-empty").hidden = items.length > 0;
+  $("learned-pending").textContent = pending.items.length ? `待审核 ${pending.items.length} 条` : "";
+}
+$("refresh-learned").addEventListener("click", () => attempt(loadLearned));
+$("learned-status").addEventListener("change", () => attempt(loadLearned));
+
+// Where a wording came from; a rating teaches a similar question when good (4–5), a negative when low.
+function learnedSource(item) {
+  if (item.source === "rating") return item.kind === "negative" ? "低分评价" : "好评";
+  return { pick: "选择建议", agent: "客服" }[item.source] || item.source;
+}
+
+function learnedRow(item) {
+  const row = el("tr", null, item.status);
+  const wording = el("td");
+  const when = new Date(item.created_at).toLocaleString("zh-CN");
+  wording.append(el("div", item.text),
+                 el("div", `${LEARNED_KINDS[item.kind] || item.kind} · 来源：${learnedSource(item)} · ${when}`, "variants"));
+  const entry = el("td");
+  entry.append(el("strong", item.entry_id), el("div", item.entry_question, "variants"));
+  row.append(wording, entry, el("td", LEARNED_STATUSES[item.status] || item.status, "status"), learnedActions(item));
+  return row;
+}
+
+function learnedActions(item) {
+  const cell = el("td", null, "actions");
+  const path = `/admin/learned/${item.id}`;
+  if (item.status === "pending") {
+    cell.append(learnedButton("批准", () => api(`${path}/approve`, { method: "POST" }),
+                              `已批准：“${item.text}”成为条目 ${item.entry_id} 的相似问题`));
+  }
+  if (item.status !== "removed") {
+    const [name, done] = item.kind === "negative"
+      ? ["解除", `已解除：条目 ${item.entry_id} 可以再回答“${item.text}”`]
+      : ["移除", `已移除：“${item.text}”不再是条目 ${item.entry_id} 的相似问题`];
+    cell.append(learnedButton(name, () => api(path, { method: "DELETE" }), done));
+  }
+  return cell;
+}
+
+// One change to a learned item, then the list again (the KB keeps learned wordings apart from the
+// entries' similar questions: the entry list and editor stay as they are).
+function learnedButton(text, change, done) {
+  const button = el("button", text);
+  button.type = "button";
+  button.addEventListener("click", () => attempt(async () => {
+    await change();
+    notify(done);
+    await loadLearned();
+  }));
+  return button;
 }
 
 // 知识条目
@@ -190,7 +253,7 @@ $("similar-form").addEventListener("submit", (event) => {
   });
 });
 
-// 试一试: the bot's own answer / clarify / miss decision
+// 试一试: the bot's own answer / suggest / miss decision
 
 $("try-form").addEventListener("submit", (event) => {
   event.preventDefault();

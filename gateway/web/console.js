@@ -2,7 +2,7 @@
 // put into the page with textContent, never as HTML.
 "use strict";
 
-const state = { standard: null, orders: [], current: null, socket: null };
+const state = { standard: null, orders: [], current: null, socket: null, assist: null };
 
 // A signed-in call (staff.js holds the token); errors carry the server's Chinese `detail`.
 const api = (path, options = {}) => staffJson(path, logout, options);
@@ -117,6 +117,45 @@ async function openOrder(id) {
   $("claim").hidden = order.status !== "queued";
   for (const id of ["reply-form", "transfer-form", "resolve-form"]) $(id).hidden = !mine;
   renderQueue();
+  await showAssist(order, mine);
+}
+
+// Agent assist: the KB's best entries for the customer's last message (asked again only when that
+// message changes: every live event reloads the order). Only the order's agent can send an answer.
+async function showAssist(order, mine) {
+  const last = order.transcript.findLast((message) => message.sender === "customer");
+  $("assist").hidden = !last;
+  if (!last) return;
+  const key = `${order.id}:${last.seq}`;
+  if (state.assist?.key !== key) {
+    try {
+      state.assist = { key, ...await api(`/work-orders/${order.id}/kb-suggestions`) };
+    } catch (error) {
+      state.assist = null;
+      $("assist-question").textContent = error.message;
+      $("assist-entries").replaceChildren();
+      return;
+    }
+  }
+  const { question, entries } = state.assist;
+  $("assist-question").textContent = entries.length ? `客户最后的问题：${question}` : `“${question}”没有合适的知识条目`;
+  $("assist-entries").replaceChildren(...entries.map((entry) => assistItem(entry, mine)));
+}
+
+function assistItem(entry, mine) {
+  const item = el("li");
+  item.append(el("strong", entry.question), " ", el("span", `${entry.id} · 匹配度 ${entry.score.toFixed(2)}`, "meta"),
+              el("p", entry.answer));
+  if (mine) {
+    const use = el("button", "用此答案回复");
+    use.type = "button";
+    // The entry's id goes along: the customer's wording is learned as a similar question of that entry.
+    use.addEventListener("click", async () => {
+      if (passesForbiddenCheck(entry.answer)) await act("messages", { text: entry.answer, kb_id: entry.id });
+    });
+    item.append(use);
+  }
+  return item;
 }
 
 function transcriptItem(message) {
@@ -145,13 +184,17 @@ function forbiddenIn(text) {
   return state.standard.forbidden_phrases.map((p) => text.match(new RegExp(p))).filter(Boolean).map((m) => m[0]);
 }
 
+// Every text an agent sends passes here: one with 服务忌语 is flagged and goes only if the agent confirms.
+function passesForbiddenCheck(text) {
+  const found = forbiddenIn(text);
+  $("reply-warning").textContent = found.length ? `包含服务忌语：${found.join("、")}` : "";
+  return !found.length || confirm(`这条回复包含服务忌语（${found.join("、")}），仍要发送吗？`);
+}
+
 $("reply-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = $("reply").value.trim();
-  if (!text) return;
-  const found = forbiddenIn(text);
-  $("reply-warning").textContent = found.length ? `包含服务忌语：${found.join("、")}` : "";
-  if (found.length && !confirm(`这条回复包含服务忌语（${found.join("、")}），仍要发送吗？`)) return;
+  if (!text || !passesForbiddenCheck(text)) return;
   $("reply").value = "";
   await act("messages", { text });
 });

@@ -129,6 +129,16 @@ def test_kb_import_needs_an_admin_and_a_valid_file(client, product):
     assert is_chinese_error(client.get(f"{product.api}/kb/search", params={"q": " "}), 422)
 
 
+def test_kb_search_returns_the_bots_decision_with_its_fields(client, product):
+    # An entry's own question, whatever KB earlier tests left: answered, nothing offered.
+    question = client.get(f"{product.api}/kb/search", params={"q": "怎么退款"}).json()["hits"][0]["question"]
+    found = client.get(f"{product.api}/kb/search", params={"q": question, "k": 2}).json()
+    assert set(found) == {"miss", "outcome", "choices", "hits"}
+    assert (found["miss"], found["outcome"], found["choices"]) == (False, "answer", [])
+    assert len(found["hits"]) == 2 and set(found["hits"][0]) == {"id", "question", "answer", "score"}
+    assert found["hits"][0]["question"] == question
+
+
 def test_prometheus_metrics_count_turns_handoffs_and_the_queue(client, product):
     def sample(text: str, name: str) -> float:
         line = next((line for line in text.splitlines() if line.startswith(name)), None)

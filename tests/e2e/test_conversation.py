@@ -134,12 +134,11 @@ def test_asking_for_a_person_hands_off(client, product, request_text):
     assert agent_view(client, product, reply["work_order_id"])["reason"] == "customer_request"
 
 
-def test_critical_words_make_the_order_critical(client, product):
-    customer = Customer(client, product)
-    customer.say("你们再不给我退款我就打12315投诉，还要找媒体曝光")
-    reply = customer.say("转人工")
+def test_an_escalation_threat_hands_off_at_once_as_critical(client, product):
+    reply = Customer(client, product).say("你们再不给我退款我就打12315投诉，还要找媒体曝光")
+    assert reply["state"] == "queued"
     order = agent_view(client, product, reply["work_order_id"])
-    assert order["urgency"] == "critical"
+    assert order["reason"] == "escalation_threat" and order["urgency"] == "critical"
     created = datetime.fromisoformat(order["created_at"])
     assert datetime.fromisoformat(order["sla"]["resolve_due"]) - created == timedelta(hours=2)
     assert datetime.fromisoformat(order["sla"]["first_response_due"]) - created == timedelta(minutes=10)

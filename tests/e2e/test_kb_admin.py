@@ -91,6 +91,25 @@ def test_an_admin_edits_an_entry_and_adds_a_similar_question(client, product, ad
     assert client.get(f"{product.api}/kb/entries", params={"q": "自提"}, headers=admin).json()["total"] >= 1
 
 
+def test_search_offers_what_the_bot_would_offer(client, product, admin):
+    """Two entries with one wording are a coin toss: the search suggests both, as the bot would;
+    the exact question is answered and something unrelated is a miss, offering nothing."""
+    twins = ("adm-twin-1", "adm-twin-2")
+    for entry_id in twins:
+        body = {"question": "周末可以到门店自提吗", "answer": f"{entry_id}的答案", "category": "物流"}
+        assert client.put(f"{product.api}/kb/entries/{entry_id}", json=body, headers=admin).status_code == 200
+    found = search(client, product, "周末能不能去门店自提")
+    assert (found["outcome"], found["miss"]) == ("suggest", False), found
+    offered = [choice["id"] for choice in found["choices"]]
+    assert set(twins) <= set(offered) and len(offered) <= get_settings().kb_suggest_max
+    best_first = [{"id": hit["id"], "question": hit["question"]} for hit in found["hits"][: len(offered)]]
+    assert found["choices"] == best_first
+    exact = search(client, product, "周末可以到门店自提吗")
+    assert (exact["outcome"], exact["choices"]) == ("answer", [])
+    missed = search(client, product, POEM[0])
+    assert (missed["outcome"], missed["miss"], missed["choices"]) == ("miss", True, [])
+
+
 def test_bad_entry_input_is_refused_in_chinese(client, product, admin):
     api = product.api
     cases = [

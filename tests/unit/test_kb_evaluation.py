@@ -8,18 +8,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kb_index.decision import Bands
 from kb_index.encoders import Encoder
 from kb_index.entries import KBEntry, load_jsonl_file
 from kb_index.evaluation import (
     FOREIGN_KB,
     FOREIGN_QUERIES,
+    KBFigures,
     Pair,
-    kb_accuracy,
+    held_out_figures,
+    kb_figures,
     out_of_scope_questions,
     read_pairs,
     recall_at_1,
 )
-from kb_index.index import KBIndex
+from kb_index.index import Hit, KBIndex
 from kefu.settings import Settings
 
 
@@ -55,18 +58,43 @@ def test_out_of_scope_questions_come_from_the_nlu_data() -> None:
     assert len(questions) >= 25 and all(q.strip() and not q.startswith("-") for q in questions)
 
 
-def test_kb_accuracy_counts_first_places_answers_and_refusals(enc: Encoder) -> None:
-    entries = [
-        KBEntry("refund", "退款多久能到账", "答", similar=("钱什么时候退回来",)),
-        KBEntry("invoice", "怎么开发票", "答"),
+BANDS = Bands(answer=0.7, suggest=0.5, margin=0.1, max_choices=3)
+A, B, C, D = (KBEntry(name, name, "答") for name in "abcd")
+
+
+def hits(*scored: tuple[KBEntry, float]) -> list[Hit]:
+    return [Hit(entry, score, score, 0.0, False) for entry, score in scored]
+
+
+def test_kb_figures_count_each_band_as_the_customer_sees_it() -> None:
+    cases = [
+        (hits((A, 0.9), (B, 0.5)), "a"),  # answered right
+        (hits((B, 0.9), (A, 0.5)), "a"),  # answered with another entry
+        (hits((B, 0.6), (A, 0.55)), "a"),  # offered among the choices: reached
+        (hits((B, 0.6), (C, 0.55), (D, 0.5), (A, 0.45)), "a"),  # offered, but a was not among the three
+        (hits((A, 0.4)), "a"),  # missed, though first
+        (hits((B, 0.95), (C, 0.6)), None),  # off-topic, answered
+        (hits((B, 0.6)), None),  # off-topic, offered
+        (hits((B, 0.3)), None),  # off-topic, missed: right
     ]
-    index = KBIndex.build(entries, enc)
-    asked = [("退款多久能到账", "refund"), ("怎么开发票", "invoice"), ("发票如何开具", "invoice")]
-    # Only an exact question (score 1) clears 0.99: the paraphrase is found first but refused.
-    settings = Settings(kb_answer_threshold=0.99)
-    top1, joint = kb_accuracy(index, asked, ["今天天气怎么样"], settings)
-    assert top1 == 1.0
-    assert joint == pytest.approx(3 / 4)
+    figures = kb_figures(cases, BANDS)
+    assert figures == KBFigures(
+        top1=2 / 5, joint=(2 + 1) / 8, reach=2 / 5, right_answer_rate=1 / 5, wrong_answer_rate=1 / 5,
+        suggest_rate=2 / 5, offtopic_answer_rate=1 / 3, offtopic_suggest_rate=1 / 3,
+    )
+    assert figures.named("own_kb")["own_kb_wrong_answer_rate"] == 1 / 5
+
+
+def test_held_out_figures_ask_each_entry_its_last_similar_question(enc: Encoder) -> None:
+    entries = [
+        KBEntry("refund", "退款多久能到账", "答", similar=("钱什么时候退回来", "退款几天能到账")),
+        KBEntry("invoice", "怎么开发票", "答", similar=("发票怎么开",)),
+    ]
+    # The invoice entry keeps only its question, which its held-out "发票怎么开" matches well.
+    figures = held_out_figures(entries, Settings(kb_answer_threshold=0.3, kb_suggest_threshold=0.3), enc)
+    assert figures.top1 == 1.0 and figures.reach == 1.0 and figures.wrong_answer_rate == 0.0
+    strict = held_out_figures(entries, Settings(kb_answer_threshold=0.99, kb_suggest_threshold=0.99), enc)
+    assert strict.reach == 0.0 and strict.offtopic_answer_rate == 0.0 and strict.offtopic_suggest_rate == 0.0
 
 
 def test_foreign_kb_questions_point_at_its_entries() -> None:

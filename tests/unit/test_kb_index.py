@@ -10,10 +10,10 @@ import numpy as np
 import opencc
 import pytest
 
-from kb_index.decision import decide
+from kb_index.decision import Bands
 from kb_index.encoders import Encoder
 from kb_index.entries import KBEntry
-from kb_index.index import Hit, KBIndex
+from kb_index.index import KBIndex
 from kb_index.store import POINTER, KBStore
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -100,58 +100,6 @@ def test_index_from_another_encoder_is_rebuilt(
     assert best.score == pytest.approx(index.search("宽带断网了怎么修")[0].score, abs=1e-4)
 
 
-# Decision
-
-A = KBEntry(id="a", question="怎么退款", answer="答A")
-B = KBEntry(id="b", question="怎么退货", answer="答B")
-
-
-def hit(entry: KBEntry, score: float, exact: bool = False) -> Hit:
-    return Hit(entry=entry, score=score, dense=score, lexical=0.0, exact=exact)
-
-
-def test_decide_miss_when_no_hits() -> None:
-    lookup = decide([], threshold=0.55, margin=0.03)
-    assert lookup.outcome == "miss"
-    assert lookup.miss is True
-    assert lookup.choices == []
-
-
-def test_decide_miss_below_threshold() -> None:
-    hits = [hit(A, 0.54), hit(B, 0.53)]
-    lookup = decide(hits, threshold=0.55, margin=0.03)
-    assert lookup.outcome == "miss"
-    assert lookup.hits == hits
-
-
-def test_decide_clarify_when_two_close_hits_above_threshold() -> None:
-    lookup = decide([hit(A, 0.80), hit(B, 0.78)], threshold=0.55, margin=0.03)
-    assert lookup.outcome == "clarify"
-    assert lookup.miss is False
-    assert [choice.entry.id for choice in lookup.choices] == ["a", "b"]
-
-
-def test_decide_exact_best_never_asks() -> None:
-    lookup = decide([hit(A, 1.0, exact=True), hit(B, 0.99)], threshold=0.55, margin=0.03)
-    assert lookup.outcome == "answer"
-    assert lookup.choices == []
-
-
-@pytest.mark.parametrize(
-    "hits",
-    [
-        [hit(A, 0.80)],
-        [hit(A, 0.80), hit(B, 0.70)],  # clearly ahead
-        [hit(A, 0.56), hit(B, 0.54)],  # runner-up below threshold
-    ],
-    ids=["single", "clear-lead", "runner-up-below-threshold"],
-)
-def test_decide_answer(hits: list[Hit]) -> None:
-    lookup = decide(hits, threshold=0.55, margin=0.03)
-    assert lookup.outcome == "answer"
-    assert lookup.hits[0].entry.id == "a"
-
-
 # Store
 
 
@@ -189,7 +137,7 @@ def test_replace_is_seen_by_another_store_instance(tmp_path: Path, enc: Encoder)
     assert len(writer.current()) == 2
     assert len(reader.current()) == 2
     assert reader.current().search("发票怎么开")[0].entry.id == "n2"
-    lookup = reader.lookup("怎么修改收货地址", threshold=0.55, margin=0.03)
+    lookup = reader.lookup("怎么修改收货地址", Bands(answer=0.55, suggest=0.4, margin=0.03, max_choices=3))
     assert lookup.outcome == "answer"
     assert lookup.hits[0].entry.id == "n1"
 

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from gateway.deps import CurrentAdmin, DbSession, SettingsDep, TrainingJob
-from gateway.schemas import HandledOut, QuestionsIn, TrainIn, TrainingExamplesIn, TrainingExamplesOut
+from gateway.learning import ACTIVE, PENDING, REMOVED, Learning, LearningNotFound, find_entry
+from gateway.models import LearnedWording
+from gateway.schemas import (
+    HandledOut,
+    LearnedListOut,
+    LearnedOut,
+    QuestionsIn,
+    TrainIn,
+    TrainingExamplesIn,
+    TrainingExamplesOut,
+)
 from gateway.unresolved import mark_handled, unresolved_groups
 from kefu import messages
 from kefu.nlu_examples import ExampleConflict, add_examples, domain_intents, load_examples
 from kefu.retraining import read_history, read_status
 
 router = APIRouter(prefix="/admin", tags=["KB maintenance"])
+LEARNED_STATUSES = {None: (ACTIVE, PENDING), "all": (ACTIVE, PENDING, REMOVED)}
 
 
 @router.get("/unresolved")
@@ -27,6 +38,41 @@ async def unresolved(admin: CurrentAdmin, db: DbSession, settings: SettingsDep) 
 async def dismiss(body: QuestionsIn, admin: CurrentAdmin, db: DbSession, settings: SettingsDep) -> dict:
     """Take questions off the list without a fix (spam, tests, nothing to learn)."""
     return {"handled": await mark_handled(db, body.questions, {"dismissed": True, "by": admin.username}, settings)}
+
+
+@router.get("/learned", response_model=LearnedListOut)
+async def learned(
+    admin: CurrentAdmin, db: DbSession, settings: SettingsDep,
+    status_: Literal["active", "pending", "removed", "all"] | None = Query(None, alias="status"),
+) -> dict:
+    """What the bot learned from use (wordings and 不再用此答案), newest first; all but removed by default."""
+    statuses = LEARNED_STATUSES.get(status_, (status_,))
+    return {"items": [learned_out(item) for item in await Learning(db, settings).items(statuses)]}
+
+
+@router.post("/learned/{item_id}/approve", response_model=LearnedOut)
+async def approve_learned(item_id: int, admin: CurrentAdmin, db: DbSession, settings: SettingsDep) -> dict:
+    """A wording held for approval joins its entry."""
+    return learned_out(await decide_learned(Learning(db, settings), item_id, ACTIVE, admin.username))
+
+
+@router.delete("/learned/{item_id}", response_model=LearnedOut)
+async def remove_learned(item_id: int, admin: CurrentAdmin, db: DbSession, settings: SettingsDep) -> dict:
+    """A learned wording leaves its entry; a 不再用此答案 is lifted."""
+    return learned_out(await decide_learned(Learning(db, settings), item_id, REMOVED, admin.username))
+
+
+async def decide_learned(learning: Learning, item_id: int, status_: str, by: str) -> LearnedWording:
+    try:
+        return await learning.decide(item_id, status_, by)
+    except LearningNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.LEARNED_NOT_FOUND) from None
+
+
+def learned_out(item: LearnedWording) -> dict[str, Any]:
+    entry = find_entry(item.entry_id)
+    return {**{column: getattr(item, column) for column in LearnedOut.model_fields if hasattr(item, column)},
+            "entry_question": entry.question if entry else None}
 
 
 @router.get("/intents")

@@ -29,6 +29,7 @@ async def search(q: str = Query(max_length=2000), k: int = Query(5, ge=1, le=50)
     return {
         "miss": result.miss,
         "outcome": result.outcome,
+        "choices": [{"id": h.entry.id, "question": h.entry.question} for h in result.choices],
         "hits": [
             {"id": h.entry.id, "question": h.entry.question, "answer": h.entry.answer, "score": h.score}
             for h in result.hits[:k]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, WebSocket, status
+from fastapi import APIRouter, Depends, HTTPException, Response, WebSocket, status
 from sqlalchemy import case, func, or_, select
 
 from gateway.analytics.periods import period
@@ -18,10 +18,13 @@ from gateway.deps import (
     current_staff_from_token,
     visible_order,
 )
+from gateway.learning import find_entry
 from gateway.live import AGENTS_TOPIC, forward
 from gateway.models import ChatSession
 from gateway.schemas import (
     AgentMessageOut,
+    AgentReplyIn,
+    KBSuggestionsOut,
     ResolutionIn,
     ServiceStandard,
     TextIn,
@@ -41,6 +44,7 @@ from handoff.work_orders import (
 )
 from kefu import messages
 from kefu.db import utcnow
+from kefu.pii import for_agents
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
@@ -133,10 +137,27 @@ async def claim(work_order_id: str, staff: CurrentStaff, desk: AgentDeskDep) -> 
     response_model_exclude_none=True,
     dependencies=IN_CALLERS_QUEUE,
 )
-async def send_to_customer(work_order_id: str, body: TextIn, staff: CurrentStaff, desk: AgentDeskDep) -> dict:
-    """Relay to the customer; ``forbidden`` lists any 服务忌语 the message contained."""
-    message = await desk.reply(work_order_id, staff.username, body.text, body.client_message_id)
+async def send_to_customer(
+    work_order_id: str, body: AgentReplyIn, staff: CurrentStaff, desk: AgentDeskDep
+) -> dict:
+    """Relay to the customer; ``forbidden`` lists any 服务忌语 the message contained. With ``kb_id`` (an
+    entry's answer from agent assist) the customer's last wording is taught to that entry."""
+    if body.kb_id is not None and find_entry(body.kb_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, messages.KB_ENTRY_NOT_FOUND)
+    message = await desk.reply(work_order_id, staff.username, body.text, body.client_message_id, body.kb_id)
     return {**message_payload(message), "forbidden": (message.flags or {}).get("forbidden", [])}
+
+
+@router.get("/{work_order_id}/kb-suggestions", response_model=KBSuggestionsOut)
+async def kb_suggestions(order: VisibleOrder, desk: AgentDeskDep) -> dict:
+    """Agent assist: the KB's best entries for the customer's last message."""
+    asked, hits = await desk.kb_suggestions(order)
+    chat = await desk.db.get(ChatSession, order.session_id)
+    return {
+        "question": asked and for_agents(asked.text, chat.verified),
+        "entries": [{"id": h.entry.id, "question": h.entry.question, "answer": h.entry.answer, "score": h.score}
+                    for h in hits],
+    }
 
 
 @router.post("/{work_order_id}/resolve", dependencies=IN_CALLERS_QUEUE)
