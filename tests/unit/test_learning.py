@@ -3,28 +3,14 @@ The KB is a small recorder here (the live store's part is tested end to end in t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import learning
 from gateway.learning import ACTIVE, PENDING, REMOVED, Learning, LearningNotFound
 from kb_index.entries import KBEntry
-from kefu.db import create_schema, make_engine, session_factory
 from kefu.settings import Settings
 
 REFUND = KBEntry("refund", "退款多久能到账？", "一般1-3个工作日。", similar=("钱什么时候退回来",))
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")
-    await create_schema(engine)
-    async with session_factory(engine)() as session:
-        yield session
-    await engine.dispose()
 
 
 @pytest.fixture

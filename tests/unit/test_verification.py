@@ -17,20 +17,11 @@ from gateway.live import LiveHub
 from gateway.models import ChatSession, Verification
 from gateway.rasa_client import BotReply, RasaClient
 from kefu import messages
-from kefu.db import create_schema, make_engine, session_factory, utcnow
+from kefu.db import utcnow
 from kefu.settings import Settings
 
 PHONE = "13800005678"
 HELD = BotReply(messages=[{"text": "修改地址请在订单详情页操作。"}], intent="change_address", confidence=0.97)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[AsyncSession]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")
-    await create_schema(engine)
-    async with session_factory(engine)() as session:
-        yield session
-    await engine.dispose()
 
 
 @pytest.fixture
