@@ -20,6 +20,7 @@ TRAINING_INPUTS = (
     "domain.yml",
     "requirements-rasa.txt",
     "kefu/text.py",
+    "kb_index/encoders.py",  # the sentence featurizer encodes with it
     "bot/nlu/*.py",
     "bot/data/**/*.yml",
 )
