@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.kb_maintenance import find_entry
 from gateway.models import ChatMessage, LearnedWording
 from kb_index.entries import KBEntry, question_key
 from kb_index.service import get_store
@@ -147,10 +148,6 @@ async def _sync_in_new_session(sessions: async_sessionmaker[AsyncSession], setti
 
 def maintained_keys(entry: KBEntry) -> set[str]:
     return {question_key(question) for question in entry.questions[: entry.maintained]}
-
-
-def find_entry(entry_id: str) -> KBEntry | None:
-    return next((entry for entry in get_store().current().entries if entry.id == entry_id), None)
 
 
 def apply_to_kb(similar: dict[str, list[str]], negatives: dict[str, list[str]]) -> None:

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from gateway.deps import CurrentAdmin, DbSession, SettingsDep, TrainingJob
-from gateway.learning import ACTIVE, PENDING, REMOVED, Learning, LearningNotFound, find_entry
+from gateway.kb_maintenance import find_entry
+from gateway.learning import ACTIVE, PENDING, REMOVED, Learning, LearningNotFound
 from gateway.models import LearnedWording
 from gateway.schemas import (
     HandledOut,

@@ -18,7 +18,7 @@ from gateway.deps import (
     current_staff_from_token,
     visible_order,
 )
-from gateway.learning import find_entry
+from gateway.kb_maintenance import find_entry
 from gateway.live import AGENTS_TOPIC, forward
 from gateway.models import ChatSession
 from gateway.schemas import (
